@@ -1,0 +1,124 @@
+package io.jray.common.config;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Every tunable of JRay in one place, with its documented default.
+ *
+ * <p>A value is looked up as a JVM system property {@code jray.<key>} first (command-line flags of
+ * our processes are turned into these), then the environment variable {@code JRAY_<KEY>} (upper
+ * case, dots and dashes as underscores), then the default below. README's configuration table
+ * lists the same keys; {@link #describe()} prints them.
+ */
+public final class JRayConfig {
+
+  /** One configuration key with its default and what it means. */
+  public record Key(String name, String defaultValue, String meaning) {
+    public String envName() {
+      return "JRAY_" + name.toUpperCase().replace('.', '_').replace('-', '_');
+    }
+
+    public String propertyName() {
+      return "jray." + name;
+    }
+  }
+
+  private static final Map<String, Key> KEYS = new LinkedHashMap<>();
+
+  public static final Key GCS_PORT = key("gcs.port", "6380", "port of the GCS server on the head node");
+  public static final Key SESSION_ROOT = key("session.root", "/tmp/jray", "where session directories are made");
+  public static final Key ADDRESS = key("address", "", "cluster to connect to (host:port of GCS); empty = local");
+  public static final Key AUTH_TOKEN = key("auth.token", "", "cluster token; default: the session's token file");
+  public static final Key HEALTH_PERIOD_MS =
+      key("health-check.period-ms", "1000", "how often GCS probes each raylet");
+  public static final Key HEALTH_TIMEOUT_MS =
+      key("health-check.timeout-ms", "1000", "how long one probe may take before it counts as missed");
+  public static final Key HEALTH_FAILURE_THRESHOLD =
+      key("health-check.failure-threshold", "5", "missed probes in a row before a node is marked DEAD");
+  public static final Key WORKER_HEAP = key("worker.heap", "512m", "-Xmx of each worker JVM");
+  public static final Key WORKER_JVM_OPTIONS =
+      key("worker.jvm-options", "", "extra JVM options for worker JVMs (space separated)");
+  public static final Key WORKER_PRESTART =
+      key("worker.prestart", "true", "start one idle worker per CPU when a job registers");
+  public static final Key WORKER_START_TIMEOUT_MS =
+      key("worker.start-timeout-ms", "60000", "how long a worker JVM may take to register");
+  public static final Key WORKER_IDLE_KILL_MS =
+      key("worker.idle-kill-ms", "60000", "idle workers above the CPU count are stopped after this");
+  public static final Key LEASE_IDLE_MS =
+      key("lease.idle-ms", "50", "an owner returns a leased worker after its queue was empty this long");
+  public static final Key PUSH_PIPELINE_DEPTH =
+      key("push.pipeline-depth", "64", "tasks in flight on one leased worker");
+  public static final Key TASK_MAX_RETRIES = key("task.max-retries", "3", "default retries of a crashed task");
+  public static final Key DRIVER_CHECK_MS =
+      key("driver.check-ms", "1000", "how often a raylet checks that its drivers are alive");
+  public static final Key LOG_LEVEL = key("log.level", "INFO", "log level of every JRay process");
+
+  private static Key key(String name, String def, String meaning) {
+    Key k = new Key(name, def, meaning);
+    KEYS.put(name, k);
+    return k;
+  }
+
+  private JRayConfig() {}
+
+  public static String get(Key key) {
+    String v = System.getProperty(key.propertyName());
+    if (v == null) {
+      v = System.getenv(key.envName());
+    }
+    return v == null ? key.defaultValue() : v.trim();
+  }
+
+  public static int getInt(Key key) {
+    String v = get(key);
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "configuration " + key.propertyName() + " (or " + key.envName() + ") must be an integer, got '" + v + "'");
+    }
+  }
+
+  public static long getLong(Key key) {
+    String v = get(key);
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "configuration " + key.propertyName() + " (or " + key.envName() + ") must be a number, got '" + v + "'");
+    }
+  }
+
+  public static boolean getBoolean(Key key) {
+    return Boolean.parseBoolean(get(key));
+  }
+
+  /** Every key, for docs and {@code jray config}. */
+  public static Map<String, Key> keys() {
+    return Map.copyOf(KEYS);
+  }
+
+  /** A table of every key, its environment variable, default and meaning. */
+  public static String describe() {
+    StringBuilder sb = new StringBuilder();
+    for (Key k : KEYS.values()) {
+      sb.append(String.format("%-34s %-38s %-10s %s%n", k.propertyName(), k.envName(),
+          k.defaultValue().isEmpty() ? "(empty)" : k.defaultValue(), k.meaning()));
+    }
+    return sb.toString();
+  }
+
+  /** Forwards every explicitly set key as {@code -Djray.*} flags to a child JVM. */
+  public static java.util.List<String> childJvmProperties() {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (Key k : KEYS.values()) {
+      String v = System.getProperty(k.propertyName());
+      if (v != null && !Objects.equals(k, AUTH_TOKEN)) {
+        out.add("-D" + k.propertyName() + "=" + v);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,74 @@
+package io.jray.common.grpc;
+
+import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How every JRay process makes its gRPC servers and channels: the token check on servers, the
+ * token on channels, and message limits large enough for inline objects.
+ *
+ * <p>Handlers run on {@code directExecutor} by default: they never block, they only hop onto the
+ * component's event loop (DESIGN §10, §11: twice the throughput of the default executor here).
+ */
+public final class Rpc {
+  /** Objects travel inline until the shared-memory store takes the large ones. */
+  public static final int MAX_MESSAGE_BYTES = 1 << 30;
+
+  private Rpc() {}
+
+  public static Server startServer(String host, int port, String token, Executor executorOrNull,
+      BindableService... services) throws IOException {
+    NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .permitKeepAliveTime(1, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true);
+    if (executorOrNull == null) {
+      b.directExecutor();
+    } else {
+      b.executor(executorOrNull);
+    }
+    AuthServerInterceptor auth = new AuthServerInterceptor(token);
+    for (BindableService s : services) {
+      b.addService(ServerInterceptors.intercept(s, auth));
+    }
+    return b.build().start();
+  }
+
+  public static ManagedChannel channel(String host, int port, String token) {
+    return NettyChannelBuilder.forAddress(host, port)
+        .usePlaintext()
+        .directExecutor()
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .keepAliveTime(10, TimeUnit.SECONDS)
+        .intercept(new AuthClientInterceptor(token))
+        .build();
+  }
+
+  /** Splits "host:port"; a clear error for anything else. */
+  public static InetSocketAddress parseAddress(String address) {
+    if (address == null) {
+      throw new IllegalArgumentException("address is missing; expected host:port, e.g. 127.0.0.1:6380");
+    }
+    int i = address.lastIndexOf(':');
+    if (i <= 0 || i == address.length() - 1) {
+      throw new IllegalArgumentException("bad address '" + address + "': expected host:port, e.g. 127.0.0.1:6380");
+    }
+    try {
+      int port = Integer.parseInt(address.substring(i + 1));
+      if (port <= 0 || port > 65535) {
+        throw new NumberFormatException();
+      }
+      return InetSocketAddress.createUnresolved(address.substring(0, i), port);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("bad port in address '" + address + "'");
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package io.jray.common.process;
+
+import io.jray.common.session.SessionDir;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Starts GCS and raylet processes the way {@code jray start}, {@code JRay.init()} without a
+ * cluster, and the integration tests all do: same main classes, same flags, same session layout.
+ * A started process reports its port through a ready file; the launcher waits for it and, if the
+ * process dies first, fails with the tail of that process's log.
+ */
+public final class ClusterLauncher {
+  public static final String GCS_MAIN = "io.jray.gcs.GcsServerMain";
+  public static final String RAYLET_MAIN = "io.jray.raylet.RayletMain";
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+  private ClusterLauncher() {}
+
+  /** A started JRay process and what it reported when ready. */
+  public record Started(String name, Process process, Map<String, String> ready) {
+    public long pid() {
+      return process.pid();
+    }
+
+    public int port() {
+      return Integer.parseInt(ready.get("port"));
+    }
+  }
+
+  public static Started startGcs(SessionDir session, int port) {
+    Path ready = session.path().resolve("ready").resolve("gcs");
+    List<String> args = List.of("--port", Integer.toString(port), "--session-dir", session.path().toString(),
+        "--ready-file", ready.toString());
+    Started s = launch(session, "gcs", GCS_MAIN, List.of("-Xmx512m", "-XX:+UseSerialGC"), args, ready);
+    session.writeGcsAddress("127.0.0.1:" + s.port());
+    return s;
+  }
+
+  public static Started startRaylet(SessionDir session, String name, String gcsAddress, NodeOptions node,
+      boolean head) {
+    Path ready = session.path().resolve("ready").resolve(name);
+    List<String> args = new ArrayList<>(List.of("--gcs-address", gcsAddress, "--session-dir",
+        session.path().toString(), "--ready-file", ready.toString(), "--name", name, "--host", node.host()));
+    if (node.numCpus() != null) {
+      args.addAll(List.of("--num-cpus", Double.toString(node.numCpus())));
+    }
+    if (!node.resources().isEmpty()) {
+      args.addAll(List.of("--resources", ResourceSpec.format(node.resources())));
+    }
+    if (node.objectStoreMemory() > 0) {
+      args.addAll(List.of("--object-store-memory", Long.toString(node.objectStoreMemory())));
+    }
+    if (head) {
+      args.add("--head");
+    }
+    return launch(session, name, RAYLET_MAIN, List.of("-Xmx512m", "-XX:+UseSerialGC"), args, ready);
+  }
+
+  private static Started launch(SessionDir session, String name, String main, List<String> jvm, List<String> args,
+      Path readyFile) {
+    try {
+      Files.createDirectories(readyFile.getParent());
+      Files.deleteIfExists(readyFile);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot prepare " + readyFile + ": " + e.getMessage(), e);
+    }
+    Path out = session.logs().resolve(name + ".out");
+    Process p = JvmLauncher.launch(main, jvm, System.getProperty("java.class.path"), args, out,
+        Map.of("JRAY_AUTH_TOKEN", session.token()));
+    PidFiles.write(session, name, p.pid());
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      Optional<Map<String, String>> ready = ReadyFile.read(readyFile);
+      if (ready.isPresent()) {
+        return new Started(name, p, ready.get());
+      }
+      if (!p.isAlive()) {
+        throw new IllegalStateException(name + " (pid " + p.pid() + ") exited with code " + p.exitValue()
+            + " before it was ready. Its output (" + out + "):\n" + LogTail.of(out, 30)
+            + "\nIts log: " + session.logFile(name));
+      }
+      sleep(20);
+    }
+    p.destroyForcibly();
+    throw new IllegalStateException(name + " did not become ready within " + READY_TIMEOUT.toSeconds()
+        + " s; see " + session.logFile(name) + " and " + out);
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for a JRay process", e);
+    }
+  }
+}

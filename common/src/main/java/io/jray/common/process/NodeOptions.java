@@ -1,0 +1,27 @@
+package io.jray.common.process;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a raylet is started with. {@code numCpus} null means the machine's core count;
+ * {@code resources} are custom resources on top of CPU.
+ */
+public record NodeOptions(Double numCpus, Map<String, Double> resources, long objectStoreMemory, String host) {
+  public NodeOptions {
+    resources = Map.copyOf(new LinkedHashMap<>(resources == null ? Map.of() : resources));
+    host = host == null || host.isBlank() ? "127.0.0.1" : host;
+  }
+
+  public static NodeOptions defaults() {
+    return new NodeOptions(null, Map.of(), 0, "127.0.0.1");
+  }
+
+  public NodeOptions withCpus(double cpus) {
+    return new NodeOptions(cpus, resources, objectStoreMemory, host);
+  }
+
+  public NodeOptions withResources(Map<String, Double> r) {
+    return new NodeOptions(numCpus, r, objectStoreMemory, host);
+  }
+}

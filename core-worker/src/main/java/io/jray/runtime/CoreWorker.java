@@ -1,0 +1,418 @@
+package io.jray.runtime;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Server;
+import io.jray.api.JobId;
+import io.jray.api.NodeId;
+import io.jray.api.ObjectId;
+import io.jray.api.ObjectRef;
+import io.jray.api.RuntimeContext;
+import io.jray.api.TaskId;
+import io.jray.api.TaskOptions;
+import io.jray.api.WaitResult;
+import io.jray.api.WorkerId;
+import io.jray.api.exception.GetTimeoutException;
+import io.jray.api.exception.JRayException;
+import io.jray.api.exception.ObjectLostException;
+import io.jray.api.spi.JRayRuntime;
+import io.jray.common.concurrent.EventLoop;
+import io.jray.common.grpc.Rpc;
+import io.jray.common.serialization.ObjectCodec;
+import io.jray.proto.Address;
+import io.jray.proto.ErrorInfo;
+import io.jray.proto.NodeManagerServiceGrpc;
+import io.jray.proto.NotifyBlockedRequest;
+import io.jray.proto.ObjectReference;
+import io.jray.proto.SchedulingStrategySpec;
+import io.jray.proto.TaskArg;
+import io.jray.proto.TaskSpec;
+import java.io.IOException;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime behind {@code io.jray.api.JRay} in a driver or a worker: owns the objects it
+ * creates, submits tasks, serves its gRPC endpoint, and (in a worker) executes pushed tasks.
+ *
+ * <p>Threads: the {@code submitter} loop owns leases and in-flight tasks; the ownership table is
+ * a concurrent map of futures (completed once); {@code task-executor} runs user code in workers;
+ * API calls come from any user thread.
+ */
+public final class CoreWorker implements JRayRuntime {
+  private static final Logger LOG = LoggerFactory.getLogger(CoreWorker.class);
+
+  private final boolean driver;
+  private final JobId jobId;
+  private final NodeId nodeId;
+  private final WorkerId workerId;
+  private final Address raylet;
+  private final String host;
+  private final ChannelCache channels;
+  private final OwnershipTable table = new OwnershipTable();
+  private final EventLoop submitterLoop = new EventLoop("submitter");
+  private final ObjectFetcher fetcher;
+  private final AtomicInteger putIndex = new AtomicInteger();
+  private final AtomicInteger blockedDepth = new AtomicInteger();
+  private final TaskId rootTaskId = TaskId.random();
+  private final List<Runnable> onShutdown = new ArrayList<>();
+  private volatile TaskId currentTask;
+  private Server server;
+  private Address self;
+  private TaskSubmitter submitter;
+  private TaskExecutor executor;
+  private volatile boolean shutDown;
+
+  CoreWorker(boolean driver, JobId jobId, NodeId nodeId, WorkerId workerId, Address raylet, String host,
+      String token) {
+    this.driver = driver;
+    this.jobId = jobId;
+    this.nodeId = nodeId;
+    this.workerId = workerId;
+    this.raylet = raylet;
+    this.host = host;
+    this.channels = new ChannelCache(token);
+    this.fetcher = new ObjectFetcher(channels);
+    this.currentTask = rootTaskId;
+  }
+
+  /** Starts the gRPC endpoint (and, in a worker, the executor). Returns this worker's address. */
+  Address start(String token) throws IOException {
+    if (!driver) {
+      executor = new TaskExecutor(this);
+    }
+    server = Rpc.startServer("0.0.0.0", 0, token, null, new CoreWorkerRpcService(this));
+    self = Address.newBuilder().setHost(host).setPort(server.getPort())
+        .setWorkerId(ByteString.copyFrom(workerId.bytes())).setNodeId(ByteString.copyFrom(nodeId.bytes())).build();
+    submitter = new TaskSubmitter(submitterLoop, table, channels, self, raylet, ByteString.copyFrom(jobId.bytes()));
+    LOG.info("{} {} of job {} serving on {}:{}", driver ? "driver" : "worker", workerId, jobId, host, server.getPort());
+    return self;
+  }
+
+  void onShutdown(Runnable r) {
+    onShutdown.add(r);
+  }
+
+  // ---- identity and context -------------------------------------------------------------
+
+  JobId jobId() {
+    return jobId;
+  }
+
+  NodeId nodeId() {
+    return nodeId;
+  }
+
+  WorkerId workerId() {
+    return workerId;
+  }
+
+  boolean isDriver() {
+    return driver;
+  }
+
+  TaskId currentTaskId() {
+    return currentTask;
+  }
+
+  TaskExecutor executor() {
+    return executor;
+  }
+
+  void enterTask(TaskId id) {
+    currentTask = id;
+  }
+
+  void exitTask() {
+    currentTask = rootTaskId;
+  }
+
+  CompletableFuture<ObjectValue> ownedObject(ObjectId id) {
+    return table.get(id);
+  }
+
+  @Override
+  public RuntimeContext runtimeContext() {
+    return new RuntimeContextImpl(this);
+  }
+
+  // ---- objects ----------------------------------------------------------------------------
+
+  @Override
+  public <T> ObjectRef<T> put(T value) {
+    byte[] bytes;
+    try {
+      bytes = ObjectCodec.encode(value);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("cannot serialize the value given to JRay.put ("
+          + (value == null ? "null" : value.getClass().getName()) + "): " + e.getMessage(), e);
+    }
+    ObjectId id = ObjectId.forPut(currentTask, putIndex.incrementAndGet());
+    table.addReady(id, ObjectValue.of(bytes));
+    return new ObjectRefImpl<>(id, self);
+  }
+
+  @Override
+  public <T> T get(ObjectRef<T> ref, Duration timeout) {
+    return this.<T>get(List.of(ref), timeout).get(0);
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <T> List<T> get(List<ObjectRef<T>> refs, Duration timeout) {
+    List<CompletableFuture<ObjectValue>> futures = new ArrayList<>(refs.size());
+    boolean allDone = true;
+    for (ObjectRef<T> r : refs) {
+      CompletableFuture<ObjectValue> f = futureOf(r);
+      futures.add(f);
+      allDone &= f.isDone();
+    }
+    if (!allDone) {
+      awaitAll(futures, timeout, refs);
+    }
+    List<T> out = new ArrayList<>(refs.size());
+    for (int i = 0; i < futures.size(); i++) {
+      ObjectValue v = futures.get(i).join();
+      if (v.isError()) {
+        throw RemoteErrors.toException(v.error());
+      }
+      out.add((T) decode(v, refs.get(i)));
+    }
+    return out;
+  }
+
+  private Object decode(ObjectValue v, ObjectRef<?> ref) {
+    try {
+      return ObjectCodec.decode(v.bytes());
+    } catch (RuntimeException e) {
+      throw new JRayException("cannot deserialize object " + ref.id() + ": " + e.getMessage()
+          + " (is the class on this process's class path?)", e);
+    }
+  }
+
+  private void awaitAll(List<CompletableFuture<ObjectValue>> futures, Duration timeout, List<?> refs) {
+    CompletableFuture<Void> all = CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new));
+    blocked(true);
+    try {
+      if (timeout == null) {
+        all.get();
+      } else {
+        all.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } catch (TimeoutException e) {
+      int pending = 0;
+      for (CompletableFuture<ObjectValue> f : futures) {
+        pending += f.isDone() ? 0 : 1;
+      }
+      throw new GetTimeoutException("get timed out after " + timeout.toMillis() + " ms: " + pending + " of "
+          + refs.size() + " objects not ready (first: " + refs.get(0) + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JRayException("interrupted while waiting in get", e);
+    } catch (ExecutionException e) {
+      throw new JRayException("unexpected failure while waiting in get", e.getCause());
+    } finally {
+      blocked(false);
+    }
+  }
+
+  @Override
+  public <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns, Duration timeout) {
+    List<CompletableFuture<ObjectValue>> futures = new ArrayList<>(refs.size());
+    for (ObjectRef<T> r : refs) {
+      futures.add(futureOf(r));
+    }
+    CountDownLatch enough = new CountDownLatch(numReturns);
+    for (CompletableFuture<ObjectValue> f : futures) {
+      f.whenComplete((v, e) -> enough.countDown());
+    }
+    if (enough.getCount() > 0) {
+      blocked(true);
+      try {
+        if (timeout == null) {
+          enough.await();
+        } else {
+          enough.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new JRayException("interrupted while waiting in wait", e);
+      } finally {
+        blocked(false);
+      }
+    }
+    List<ObjectRef<T>> ready = new ArrayList<>();
+    List<ObjectRef<T>> unready = new ArrayList<>();
+    for (int i = 0; i < refs.size(); i++) {
+      if (ready.size() < numReturns && futures.get(i).isDone()) {
+        ready.add(refs.get(i));
+      } else {
+        unready.add(refs.get(i));
+      }
+    }
+    return new WaitResult<>(ready, unready);
+  }
+
+  private CompletableFuture<ObjectValue> futureOf(ObjectRef<?> ref) {
+    if (!(ref instanceof ObjectRefImpl<?> r)) {
+      throw new IllegalArgumentException("not a JRay ObjectRef: " + ref.getClass().getName());
+    }
+    if (r.ownedBy(self.getWorkerId().toByteArray())) {
+      CompletableFuture<ObjectValue> f = table.get(r.id());
+      if (f == null) {
+        throw new ObjectLostException("object " + r.id() + " is unknown to its owner (this process)");
+      }
+      return f;
+    }
+    return fetcher.fetch(r);
+  }
+
+  /** An argument passed by reference, fetched from its owner (a worker executing a task calls this). */
+  Object getByReference(ObjectReference ref) {
+    ObjectRefImpl<Object> r = new ObjectRefImpl<>(ObjectId.fromBytes(ref.getObjectId().toByteArray()), ref.getOwner());
+    return get(r, null);
+  }
+
+  /** A worker blocked in get/wait gives its CPU back to the raylet so nested tasks can run. */
+  private void blocked(boolean blocked) {
+    if (driver || currentTask == rootTaskId) {
+      return;
+    }
+    int depth = blocked ? blockedDepth.incrementAndGet() : blockedDepth.decrementAndGet();
+    if ((blocked && depth == 1) || (!blocked && depth == 0)) {
+      try {
+        NodeManagerServiceGrpc.newBlockingStub(channels.get(raylet.getHost(), raylet.getPort()))
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .notifyBlocked(NotifyBlockedRequest.newBuilder().setWorkerId(ByteString.copyFrom(workerId.bytes()))
+                .setBlocked(blocked).build());
+      } catch (RuntimeException e) {
+        LOG.warn("cannot tell the raylet this worker is {}: {}", blocked ? "blocked" : "unblocked", e.toString());
+      }
+    }
+  }
+
+  // ---- tasks ------------------------------------------------------------------------------
+
+  @Override
+  public <R> ObjectRef<R> submitTask(Serializable func, Object[] args, TaskOptions options) {
+    if (shutDown) {
+      throw new IllegalStateException("JRay was shut down");
+    }
+    RemoteFunction fn = RemoteFunction.of(func);
+    int arity = fn.method.getParameterCount();
+    if (args.length != arity) {
+      throw new IllegalArgumentException(fn.displayName + " takes " + arity + " arguments, got " + args.length);
+    }
+    Map<String, Double> resources = new LinkedHashMap<>(fn.defaultResources);
+    resources.putAll(options.resources());
+    resources.values().removeIf(v -> v == 0.0);
+    int maxRetries = options.maxRetries() != null ? options.maxRetries() : fn.defaultMaxRetries;
+    TaskId taskId = TaskId.random();
+    ObjectId returnId = TaskSubmitter.returnIdOf(taskId);
+    TaskSpec.Builder spec = TaskSpec.newBuilder().setTaskId(ByteString.copyFrom(taskId.bytes()))
+        .setJobId(ByteString.copyFrom(jobId.bytes())).setFunction(fn.descriptor).putAllResources(resources)
+        .setMaxRetries(maxRetries).setRetryExceptions(Boolean.TRUE.equals(options.retryExceptions()))
+        .setOwner(self).setReturnsVoid(fn.returnsVoid).setParentTaskId(ByteString.copyFrom(currentTask.bytes()))
+        .setReturnObjectId(ByteString.copyFrom(returnId.bytes()))
+        .setStrategy(strategyOf(options));
+    if (options.name() != null) {
+      spec.setName(options.name());
+    }
+    // Arguments: values are serialized now, on the caller's thread; ObjectRefs are resolved by the
+    // owner before the task is queued, so a leased worker never waits for an argument.
+    Object[] encoded = new Object[args.length];
+    List<CompletableFuture<ObjectValue>> deps = null;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i] instanceof ObjectRef<?> ref) {
+        CompletableFuture<ObjectValue> f = futureOf(ref);
+        encoded[i] = f;
+        if (deps == null) {
+          deps = new ArrayList<>();
+        }
+        deps.add(f);
+      } else {
+        try {
+          encoded[i] = ByteString.copyFrom(ObjectCodec.encode(args[i]));
+        } catch (RuntimeException e) {
+          throw new IllegalArgumentException("cannot serialize argument " + i + " of " + fn.displayName + " ("
+              + (args[i] == null ? "null" : args[i].getClass().getName()) + "): " + e.getMessage(), e);
+        }
+      }
+    }
+    table.addPending(returnId);
+    if (deps == null) {
+      queue(spec, encoded, returnId, fn);
+    } else {
+      CompletableFuture.allOf(deps.toArray(CompletableFuture[]::new))
+          .whenComplete((v, e) -> queue(spec, encoded, returnId, fn));
+    }
+    return new ObjectRefImpl<>(returnId, self);
+  }
+
+  @SuppressWarnings("unchecked")
+  private void queue(TaskSpec.Builder spec, Object[] encoded, ObjectId returnId, RemoteFunction fn) {
+    for (Object a : encoded) {
+      if (a instanceof ByteString b) {
+        spec.addArgs(TaskArg.newBuilder().setInlineValue(b));
+      } else {
+        ObjectValue v = ((CompletableFuture<ObjectValue>) a).join();
+        if (v.isError()) {
+          // A task whose argument failed fails with the same cause, without running.
+          table.complete(returnId, ObjectValue.failed(v.error()));
+          return;
+        }
+        spec.addArgs(TaskArg.newBuilder().setInlineValue(ByteString.copyFrom(v.bytes())));
+      }
+    }
+    submitter.submit(new PendingTask(spec.build(), returnId, fn.displayName));
+  }
+
+  private static SchedulingStrategySpec strategyOf(TaskOptions options) {
+    var s = options.schedulingStrategy();
+    SchedulingStrategySpec.Builder b = SchedulingStrategySpec.newBuilder();
+    switch (s.kind()) {
+      case SPREAD -> b.setKind(SchedulingStrategySpec.Kind.SPREAD);
+      case NODE_AFFINITY -> b.setKind(SchedulingStrategySpec.Kind.NODE_AFFINITY)
+          .setNodeId(ByteString.copyFrom(s.nodeId().bytes())).setSoft(s.soft());
+      default -> b.setKind(SchedulingStrategySpec.Kind.DEFAULT);
+    }
+    return b.build();
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------
+
+  @Override
+  public void shutdown() {
+    if (shutDown) {
+      return;
+    }
+    shutDown = true;
+    if (submitter != null) {
+      submitter.shutdown();
+    }
+    for (Runnable r : onShutdown) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        LOG.warn("shutdown step failed: {}", e.toString());
+      }
+    }
+    if (server != null) {
+      server.shutdownNow();
+    }
+    channels.close();
+    submitterLoop.close();
+  }
+
+}

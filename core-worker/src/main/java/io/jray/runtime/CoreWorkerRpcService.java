@@ -1,0 +1,105 @@
+package io.jray.runtime;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.jray.api.ObjectId;
+import io.jray.proto.CoreWorkerServiceGrpc;
+import io.jray.proto.ExitReply;
+import io.jray.proto.ExitRequest;
+import io.jray.proto.GetObjectReply;
+import io.jray.proto.GetObjectRequest;
+import io.jray.proto.PushTaskReply;
+import io.jray.proto.PushTaskRequest;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** What other processes ask a core worker: run these tasks (workers), give me this object (owners). */
+final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(CoreWorkerRpcService.class);
+  private final CoreWorker worker;
+
+  CoreWorkerRpcService(CoreWorker worker) {
+    this.worker = worker;
+  }
+
+  @Override
+  public StreamObserver<PushTaskRequest> pushTasks(StreamObserver<PushTaskReply> out) {
+    TaskExecutor executor = worker.executor();
+    if (executor == null) {
+      out.onError(Status.FAILED_PRECONDITION.withDescription("a driver does not execute tasks").asRuntimeException());
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(PushTaskRequest r) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      };
+    }
+    TaskExecutor.ResultSink sink = new TaskExecutor.ResultSink(out);
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(PushTaskRequest r) {
+        executor.enqueue(r.getTasksList(), sink);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        sink.closed = true;
+      }
+
+      @Override
+      public void onCompleted() {
+        synchronized (out) {
+          try {
+            out.onCompleted();
+          } catch (RuntimeException ignored) {
+            // the owner is gone already
+          }
+        }
+        sink.closed = true;
+      }
+    };
+  }
+
+  @Override
+  public void getObject(GetObjectRequest req, StreamObserver<GetObjectReply> reply) {
+    if (req.getObjectId().size() != ObjectId.SIZE) {
+      reply.onError(Status.INVALID_ARGUMENT.withDescription("object_id must be " + ObjectId.SIZE + " bytes, got "
+          + req.getObjectId().size()).asRuntimeException());
+      return;
+    }
+    ObjectId id = ObjectId.fromBytes(req.getObjectId().toByteArray());
+    CompletableFuture<ObjectValue> f = worker.ownedObject(id);
+    if (f == null) {
+      reply.onNext(GetObjectReply.newBuilder().setStatus(GetObjectReply.Status.NOT_FOUND).build());
+      reply.onCompleted();
+      return;
+    }
+    long timeoutMs = Math.max(0, Math.min(req.getTimeoutMs(), 60_000));
+    f.copy().orTimeout(timeoutMs, TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
+      GetObjectReply.Builder b = GetObjectReply.newBuilder();
+      if (e != null) {
+        b.setStatus(GetObjectReply.Status.PENDING);
+      } else if (v.isError()) {
+        b.setStatus(GetObjectReply.Status.READY).setError(v.error());
+      } else {
+        b.setStatus(GetObjectReply.Status.READY).setValue(com.google.protobuf.ByteString.copyFrom(v.bytes()));
+      }
+      reply.onNext(b.build());
+      reply.onCompleted();
+    });
+  }
+
+  @Override
+  public void exit(ExitRequest req, StreamObserver<ExitReply> reply) {
+    LOG.info("asked to exit: {}", req.getReason());
+    reply.onNext(ExitReply.getDefaultInstance());
+    reply.onCompleted();
+    Thread.ofVirtual().start(() -> System.exit(0));
+  }
+}

@@ -1,0 +1,171 @@
+package io.jray.runtime;
+
+import com.google.protobuf.ByteString;
+import io.grpc.StatusRuntimeException;
+import io.jray.api.JobId;
+import io.jray.api.NodeId;
+import io.jray.api.WorkerId;
+import io.jray.common.config.JRayConfig;
+import io.jray.common.gcs.GcsClient;
+import io.jray.common.process.LocalCluster;
+import io.jray.common.process.NodeOptions;
+import io.jray.common.session.SessionDir;
+import io.jray.proto.AddJobRequest;
+import io.jray.proto.Address;
+import io.jray.proto.GetAllNodesRequest;
+import io.jray.proto.JobInfo;
+import io.jray.proto.MarkJobFinishedRequest;
+import io.jray.proto.NodeInfo;
+import io.jray.proto.NodeManagerServiceGrpc;
+import io.jray.proto.RegisterDriverRequest;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a driver joins a cluster (DESIGN §3 {@code JRay.init}): the given address, else
+ * {@code JRAY_ADDRESS}, else the cluster {@code jray start} left on this machine, else a local
+ * cluster started for (and stopped with) this JVM. Then: register the job with its class path,
+ * pick the raylet on this machine, and tell it a driver of the job is here.
+ */
+final class DriverConnection {
+  private static final Logger LOG = LoggerFactory.getLogger(DriverConnection.class);
+
+  private DriverConnection() {}
+
+  static CoreWorker connect(String explicitAddress) {
+    String address = explicitAddress;
+    if (address == null || address.isBlank()) {
+      address = JRayConfig.get(JRayConfig.ADDRESS);
+    }
+    LocalCluster owned = null;
+    String token;
+    if (address == null || address.isBlank()) {
+      Optional<SessionDir> latest = SessionDir.latest();
+      Optional<String> latestAddress = latest.flatMap(SessionDir::gcsAddress);
+      if (latestAddress.isPresent() && reachable(latestAddress.get(), latest.get().token())) {
+        address = latestAddress.get();
+        token = tokenFor(address);
+      } else {
+        owned = LocalCluster.start(Path.of(JRayConfig.get(JRayConfig.SESSION_ROOT)), 0, NodeOptions.defaults(), false);
+        address = owned.gcsAddress();
+        token = owned.token();
+        System.err.println("JRay: started a local cluster for this driver (GCS " + address + ", session "
+            + owned.session() + ")");
+      }
+    } else {
+      token = tokenFor(address);
+    }
+    try {
+      return join(address, token, owned);
+    } catch (RuntimeException e) {
+      if (owned != null) {
+        owned.stop();
+      }
+      throw e;
+    }
+  }
+
+  /** The token: {@code JRAY_AUTH_TOKEN}, else the token of the local session serving that address. */
+  private static String tokenFor(String address) {
+    String t = JRayConfig.get(JRayConfig.AUTH_TOKEN);
+    if (!t.isBlank()) {
+      return t;
+    }
+    Optional<SessionDir> latest = SessionDir.latest();
+    if (latest.isPresent() && latest.get().gcsAddress().map(a -> sameAddress(a, address)).orElse(false)) {
+      return latest.get().token();
+    }
+    throw new IllegalStateException("no cluster token for " + address + ": set JRAY_AUTH_TOKEN to the content of"
+        + " the 'token' file in the cluster's session directory (/tmp/jray/session_latest/token on the head node)");
+  }
+
+  private static boolean sameAddress(String a, String b) {
+    InetSocketAddress x = io.jray.common.grpc.Rpc.parseAddress(a);
+    InetSocketAddress y = io.jray.common.grpc.Rpc.parseAddress(b);
+    return x.getPort() == y.getPort() && (x.getHostString().equals(y.getHostString())
+        || isLocal(x.getHostString()) && isLocal(y.getHostString()));
+  }
+
+  private static boolean isLocal(String host) {
+    return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("0.0.0.0");
+  }
+
+  private static boolean reachable(String address, String token) {
+    try (GcsClient gcs = new GcsClient(address, token)) {
+      gcs.blocking().withDeadlineAfter(2, TimeUnit.SECONDS).getAllNodes(GetAllNodesRequest.getDefaultInstance());
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static CoreWorker join(String gcsAddress, String token, LocalCluster owned) {
+    GcsClient gcs = new GcsClient(gcsAddress, token);
+    List<NodeInfo> nodes;
+    try {
+      nodes = gcs.blocking().getAllNodes(GetAllNodesRequest.getDefaultInstance()).getNodesList();
+    } catch (StatusRuntimeException e) {
+      gcs.close();
+      throw new IllegalStateException("cannot reach the JRay cluster at " + gcsAddress + ": " + e.getStatus().getCode()
+          + (e.getStatus().getDescription() == null ? "" : " (" + e.getStatus().getDescription() + ")")
+          + ". Is it running? Start one with 'jray start --head', or call JRay.init() without an address.", e);
+    }
+    NodeInfo local = nodes.stream().filter(n -> n.getState() == NodeInfo.State.ALIVE)
+        .sorted(Comparator.comparing((NodeInfo n) -> !isLocal(n.getHost())).thenComparing(n -> !n.getIsHead()))
+        .findFirst().orElseThrow(() -> {
+          gcs.close();
+          return new IllegalStateException("the cluster at " + gcsAddress + " has no alive node; start one with"
+              + " 'jray start --address " + gcsAddress + "'");
+        });
+    List<String> classpath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .filter(s -> !s.isBlank()).map(s -> Path.of(s).toAbsolutePath().toString()).toList();
+    String host = "127.0.0.1";
+    long pid = ProcessHandle.current().pid();
+    ByteString jobBytes = gcs.blocking().addJob(AddJobRequest.newBuilder().setJob(JobInfo.newBuilder()
+        .setDriverHost(host).setDriverPid(pid).addAllClasspath(classpath)
+        .setDriverNodeId(local.getNodeId())).build()).getJobId();
+    JobId jobId = JobId.fromBytes(jobBytes.toByteArray());
+    NodeId nodeId = NodeId.fromBytes(local.getNodeId().toByteArray());
+    Address raylet = Address.newBuilder().setHost(local.getHost()).setPort(local.getRayletPort())
+        .setNodeId(local.getNodeId()).build();
+    CoreWorker cw = new CoreWorker(true, jobId, nodeId, WorkerId.random(), raylet, host, token);
+    Address self;
+    try {
+      self = cw.start(token);
+    } catch (IOException e) {
+      gcs.close();
+      throw new UncheckedIOException("cannot start the driver's gRPC endpoint", e);
+    }
+    var rayletChannel = io.jray.common.grpc.Rpc.channel(local.getHost(), local.getRayletPort(), token);
+    try {
+      NodeManagerServiceGrpc.newBlockingStub(rayletChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .registerDriver(RegisterDriverRequest.newBuilder().setJobId(jobBytes).setPid(pid).setAddress(self).build());
+    } finally {
+      rayletChannel.shutdownNow();
+    }
+    cw.onShutdown(() -> {
+      try {
+        gcs.blocking().withDeadlineAfter(5, TimeUnit.SECONDS).markJobFinished(MarkJobFinishedRequest.newBuilder()
+            .setJobId(jobBytes).setReason("JRay.shutdown()").build());
+      } catch (RuntimeException e) {
+        LOG.warn("job {}: cannot tell GCS the job finished: {}", jobId, e.toString());
+      }
+      gcs.close();
+      if (owned != null) {
+        owned.stop();
+      }
+    });
+    LOG.info("driver of job {} connected to {} (node {})", jobId, gcsAddress, nodeId);
+    return cw;
+  }
+}

@@ -1,0 +1,77 @@
+package io.jray.runtime;
+
+import io.jray.api.JRay;
+import io.jray.api.ObjectId;
+import io.jray.api.ObjectRef;
+import io.jray.api.WorkerId;
+import io.jray.proto.Address;
+import java.time.Duration;
+
+/**
+ * An {@link ObjectRef}: the object's id and where its owner can be asked for it. Serializable
+ * (Fory or Java), so it may travel inside arguments and results.
+ */
+public final class ObjectRefImpl<T> implements ObjectRef<T> {
+  private static final long serialVersionUID = 1L;
+
+  private final byte[] id;
+  private final String ownerHost;
+  private final int ownerPort;
+  private final byte[] ownerWorkerId;
+  private transient ObjectId cachedId;
+
+  ObjectRefImpl(ObjectId id, Address owner) {
+    this.id = id.bytes();
+    this.ownerHost = owner.getHost();
+    this.ownerPort = owner.getPort();
+    this.ownerWorkerId = owner.getWorkerId().toByteArray();
+  }
+
+  @Override
+  public T get() {
+    return JRay.get(this);
+  }
+
+  @Override
+  public T get(Duration timeout) {
+    return JRay.get(this, timeout);
+  }
+
+  @Override
+  public ObjectId id() {
+    ObjectId c = cachedId;
+    if (c == null) {
+      c = ObjectId.fromBytes(id);
+      cachedId = c;
+    }
+    return c;
+  }
+
+  WorkerId ownerWorkerId() {
+    return WorkerId.fromBytes(ownerWorkerId);
+  }
+
+  boolean ownedBy(byte[] workerId) {
+    return java.util.Arrays.equals(ownerWorkerId, workerId);
+  }
+
+  Address owner() {
+    return Address.newBuilder().setHost(ownerHost).setPort(ownerPort)
+        .setWorkerId(com.google.protobuf.ByteString.copyFrom(ownerWorkerId)).build();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ObjectRefImpl<?> r && java.util.Arrays.equals(r.id, id);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Arrays.hashCode(id);
+  }
+
+  @Override
+  public String toString() {
+    return "ObjectRef(" + id() + ")";
+  }
+}

@@ -1,0 +1,28 @@
+package io.jray.runtime;
+
+import io.jray.api.ObjectId;
+import io.jray.proto.TaskSpec;
+
+/** A submitted task that has not finished: its spec (with resolved arguments) and retry budget. */
+final class PendingTask {
+  final TaskSpec spec;
+  final ObjectId returnId;
+  final String functionName;
+  int attempt;
+
+  PendingTask(TaskSpec spec, ObjectId returnId, String functionName) {
+    this.spec = spec;
+    this.returnId = returnId;
+    this.functionName = functionName;
+  }
+
+  /** True while another try is allowed ({@code maxRetries} -1 means unlimited). */
+  boolean canRetry() {
+    int max = spec.getMaxRetries();
+    return max < 0 || attempt < max;
+  }
+
+  TaskSpec specForAttempt() {
+    return attempt == spec.getAttempt() ? spec : spec.toBuilder().setAttempt(attempt).build();
+  }
+}

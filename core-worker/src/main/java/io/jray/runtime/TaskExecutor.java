@@ -1,0 +1,131 @@
+package io.jray.runtime;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.StreamObserver;
+import io.jray.api.TaskId;
+import io.jray.common.serialization.ObjectCodec;
+import io.jray.proto.ErrorInfo;
+import io.jray.proto.PushTaskReply;
+import io.jray.proto.TaskArg;
+import io.jray.proto.TaskResult;
+import io.jray.proto.TaskSpec;
+import java.lang.reflect.InvocationTargetException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the tasks pushed to this worker, one at a time, in arrival order, on one platform thread
+ * ({@code task-executor}): user code may block, so it never runs on a gRPC or loop thread.
+ * Results of tasks that ran back to back go out in one reply.
+ */
+final class TaskExecutor {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskExecutor.class);
+
+  /** Results waiting to go back on one push stream; touched only by the executor thread. */
+  static final class ResultSink {
+    private final StreamObserver<PushTaskReply> out;
+    private final List<TaskResult> pending = new ArrayList<>();
+    volatile boolean closed;
+
+    ResultSink(StreamObserver<PushTaskReply> out) {
+      this.out = out;
+    }
+
+    void add(TaskResult r) {
+      pending.add(r);
+    }
+
+    void flush() {
+      if (pending.isEmpty()) {
+        return;
+      }
+      PushTaskReply reply = PushTaskReply.newBuilder().addAllResults(pending).build();
+      pending.clear();
+      if (closed) {
+        return;
+      }
+      synchronized (out) {
+        try {
+          out.onNext(reply);
+        } catch (RuntimeException e) {
+          closed = true;
+          LOG.debug("result stream closed: {}", e.toString());
+        }
+      }
+    }
+  }
+
+  private record Work(TaskSpec spec, ResultSink sink) {}
+
+  private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
+  private final CoreWorker worker;
+  private final ByteString workerId;
+
+  TaskExecutor(CoreWorker worker) {
+    this.worker = worker;
+    this.workerId = ByteString.copyFrom(worker.workerId().bytes());
+    Thread t = new Thread(this::run, "task-executor");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  void enqueue(List<TaskSpec> specs, ResultSink sink) {
+    for (TaskSpec s : specs) {
+      queue.add(new Work(s, sink));
+    }
+  }
+
+  private void run() {
+    while (true) {
+      Work w;
+      try {
+        w = queue.take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      w.sink.add(execute(w.spec));
+      Work next = queue.peek();
+      if (next == null || next.sink != w.sink) {
+        w.sink.flush();
+      }
+    }
+  }
+
+  private TaskResult execute(TaskSpec spec) {
+    TaskId taskId = TaskId.fromBytes(spec.getTaskId().toByteArray());
+    TaskResult.Builder r = TaskResult.newBuilder().setTaskId(spec.getTaskId()).setAttempt(spec.getAttempt())
+        .setWorkerId(workerId);
+    String fnName = spec.getFunction().getClassName() + "." + spec.getFunction().getMethodName();
+    worker.enterTask(taskId);
+    try {
+      RemoteFunction fn = RemoteFunction.forDescriptor(spec.getFunction(), Thread.currentThread().getContextClassLoader());
+      Object[] args = new Object[spec.getArgsCount()];
+      for (int i = 0; i < args.length; i++) {
+        TaskArg a = spec.getArgs(i);
+        args[i] = a.hasReference() ? worker.getByReference(a.getReference()) : ObjectCodec.decode(
+            a.getInlineValue().toByteArray());
+      }
+      Object result;
+      try {
+        result = fn.method.invoke(null, args);
+      } catch (InvocationTargetException e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        LOG.info("task {} ({}) threw {}", taskId, fnName, cause.toString());
+        return r.setError(RemoteErrors.fromTaskThrowable(cause, fnName)).build();
+      }
+      return r.setValue(ByteString.copyFrom(ObjectCodec.encode(fn.returnsVoid ? null : result))).build();
+    } catch (io.jray.api.exception.JRayException e) {
+      // an argument could not be fetched: the task fails with that cause
+      return r.setError(RemoteErrors.fromTaskThrowable(e, fnName)).build();
+    } catch (Throwable e) {
+      LOG.warn("task {} ({}) could not run: {}", taskId, fnName, e.toString());
+      return r.setError(RemoteErrors.fromTaskThrowable(e, fnName)).build();
+    } finally {
+      worker.exitTask();
+    }
+  }
+
+}

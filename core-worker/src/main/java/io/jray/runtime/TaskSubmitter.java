@@ -1,0 +1,326 @@
+package io.jray.runtime;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import io.jray.api.ObjectId;
+import io.jray.api.TaskId;
+import io.jray.common.concurrent.EventLoop;
+import io.jray.common.config.JRayConfig;
+import io.jray.proto.Address;
+import io.jray.proto.CoreWorkerServiceGrpc;
+import io.jray.proto.ErrorInfo;
+import io.jray.proto.LeaseNotice;
+import io.jray.proto.LeaseUpdate;
+import io.jray.proto.NodeManagerServiceGrpc;
+import io.jray.proto.PushTaskReply;
+import io.jray.proto.PushTaskRequest;
+import io.jray.proto.RequestWorkerLeaseRequest;
+import io.jray.proto.ReturnWorkerReply;
+import io.jray.proto.ReturnWorkerRequest;
+import io.jray.proto.TaskResult;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends this owner's ready tasks to leased workers (DESIGN §4): leases per scheduling class from
+ * the local raylet, one stream per leased worker with several tasks in flight, lease reuse while
+ * the class has work, return after a short idle time, and retries when a worker dies.
+ *
+ * <p>Threads: all state lives on the {@code submitter} loop; gRPC callbacks hop onto it. Results
+ * complete the ownership table from the loop.
+ */
+final class TaskSubmitter {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskSubmitter.class);
+
+  private final EventLoop loop;
+  private final OwnershipTable table;
+  private final ChannelCache channels;
+  private final Address self;
+  private final Address raylet;
+  private final ByteString jobId;
+  private final int depth = JRayConfig.getInt(JRayConfig.PUSH_PIPELINE_DEPTH);
+  private final long idleMs = JRayConfig.getLong(JRayConfig.LEASE_IDLE_MS);
+  private final int maxPendingLeases = 10;
+  private final Map<SchedulingQueue.Key, SchedulingQueue> queues = new HashMap<>();
+  private volatile boolean shutdown;
+
+  TaskSubmitter(EventLoop loop, OwnershipTable table, ChannelCache channels, Address self, Address raylet,
+      ByteString jobId) {
+    this.loop = loop;
+    this.table = table;
+    this.channels = channels;
+    this.self = self;
+    this.raylet = raylet;
+    this.jobId = jobId;
+  }
+
+  /** Queues a task whose arguments are all resolved. Any thread. */
+  void submit(PendingTask t) {
+    loop.execute(() -> {
+      if (shutdown) {
+        fail(t, RemoteErrors.of(ErrorInfo.Type.SYSTEM_ERROR, "JRay is shutting down", t.functionName));
+        return;
+      }
+      SchedulingQueue.Key key = new SchedulingQueue.Key(t.spec.getResourcesMap(), t.spec.getFunction());
+      SchedulingQueue q = queues.computeIfAbsent(key, SchedulingQueue::new);
+      q.ready.add(t);
+      pump(q);
+    });
+  }
+
+  /** Fails a task without running it (a failed argument, shutdown). Any thread. */
+  void fail(PendingTask t, ErrorInfo error) {
+    table.complete(t.returnId, ObjectValue.failed(error));
+  }
+
+  private void pump(SchedulingQueue q) {
+    // Spread the queue over the workers we have and those we asked for, so a few long tasks do
+    // not all pipeline onto the first worker granted; many short tasks still fill the pipeline.
+    int workers = q.leases.size() + q.pendingLeaseRequests;
+    int cap = Math.max(1, Math.min(depth, (q.ready.size() + q.inflight() + workers - 1) / Math.max(1, workers)));
+    for (LeasedWorker w : q.leases) {
+      if (q.ready.isEmpty()) {
+        break;
+      }
+      if (w.closed || w.inflight.size() >= cap) {
+        continue;
+      }
+      PushTaskRequest.Builder batch = PushTaskRequest.newBuilder().setLeaseId(w.leaseId);
+      while (w.inflight.size() < cap && !q.ready.isEmpty()) {
+        PendingTask t = q.ready.poll();
+        w.inflight.put(t.spec.getTaskId(), t);
+        batch.addTasks(t.specForAttempt());
+      }
+      if (w.idleTimer != null) {
+        w.idleTimer.cancel(false);
+        w.idleTimer = null;
+      }
+      w.stream.onNext(batch.build());
+    }
+    int wanted = Math.min(q.ready.size(), maxPendingLeases);
+    while (q.pendingLeaseRequests < wanted) {
+      requestLease(q);
+    }
+    for (LeasedWorker w : List.copyOf(q.leases)) {
+      if (!w.closed && w.inflight.isEmpty() && q.ready.isEmpty() && w.idleTimer == null) {
+        w.idleTimer = loop.schedule(() -> {
+          w.idleTimer = null;
+          if (!w.closed && w.inflight.isEmpty() && q.ready.isEmpty()) {
+            returnLease(w, false);
+          }
+        }, idleMs);
+      }
+    }
+  }
+
+  private void requestLease(SchedulingQueue q) {
+    q.pendingLeaseRequests++;
+    RequestWorkerLeaseRequest req = RequestWorkerLeaseRequest.newBuilder().setJobId(jobId)
+        .putAllResources(q.key.resources()).setFunction(q.key.function()).setOwner(self).build();
+    NodeManagerServiceGrpc.newStub(channels.get(raylet.getHost(), raylet.getPort()))
+        .requestWorkerLease(req, new StreamObserver<>() {
+          private boolean granted;
+
+          @Override
+          public void onNext(LeaseUpdate u) {
+            if (u.hasGrant()) {
+              granted = true;
+              loop.execute(() -> granted(q, u));
+            } else if (u.getNotice().getKind() == LeaseNotice.Kind.INFEASIBLE) {
+              loop.execute(() -> {
+                if (!q.infeasibleWarned) {
+                  q.infeasibleWarned = true;
+                  LOG.warn("A task cannot be scheduled right now: {}", u.getNotice().getMessage());
+                }
+              });
+            }
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            loop.execute(() -> {
+              q.pendingLeaseRequests--;
+              if (shutdown) {
+                return;
+              }
+              Status s = Status.fromThrowable(t);
+              LOG.warn("lease request to raylet {}:{} failed: {} {}", raylet.getHost(), raylet.getPort(), s.getCode(),
+                  s.getDescription());
+              if (s.getCode() == Status.Code.ABORTED || s.getCode() == Status.Code.INVALID_ARGUMENT) {
+                failQueued(q, ErrorInfo.Type.TASK_UNSCHEDULABLE, "the raylet refused the lease: " + s.getDescription());
+              } else {
+                loop.schedule(() -> pump(q), 1000);
+              }
+            });
+          }
+
+          @Override
+          public void onCompleted() {
+            if (!granted) {
+              loop.execute(() -> q.pendingLeaseRequests--);
+            }
+          }
+        });
+  }
+
+  private void granted(SchedulingQueue q, LeaseUpdate u) {
+    q.pendingLeaseRequests--;
+    LeasedWorker w = new LeasedWorker(u.getGrant().getLeaseId(), u.getGrant().getWorker(), raylet, q);
+    if (shutdown) {
+      returnLease(w, false);
+      return;
+    }
+    if (q.ready.isEmpty()) {
+      returnLease(w, false); // the work went elsewhere meanwhile
+      return;
+    }
+    w.stream = CoreWorkerServiceGrpc.newStub(channels.get(w.worker.getHost(), w.worker.getPort()))
+        .pushTasks(new ClientResponseObserver<PushTaskRequest, PushTaskReply>() {
+          @Override
+          public void beforeStart(ClientCallStreamObserver<PushTaskRequest> s) {}
+
+          @Override
+          public void onNext(PushTaskReply reply) {
+            loop.execute(() -> results(w, reply.getResultsList()));
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            loop.execute(() -> workerLost(w, Status.fromThrowable(t)));
+          }
+
+          @Override
+          public void onCompleted() {
+            loop.execute(() -> workerLost(w, Status.UNAVAILABLE.withDescription("worker closed the stream")));
+          }
+        });
+    q.leases.add(w);
+    pump(q);
+  }
+
+  private void results(LeasedWorker w, List<TaskResult> results) {
+    for (TaskResult r : results) {
+      PendingTask t = w.inflight.remove(r.getTaskId());
+      if (t == null) {
+        continue;
+      }
+      if (r.hasError()) {
+        ErrorInfo e = r.getError();
+        if (e.getType() == ErrorInfo.Type.TASK_EXCEPTION && t.spec.getRetryExceptions() && t.canRetry()) {
+          t.attempt++;
+          LOG.info("task {} ({}) threw {}; retry {} of {}", TaskId.fromBytes(t.spec.getTaskId().toByteArray()),
+              t.functionName, e.getClassName(), t.attempt, t.spec.getMaxRetries());
+          w.queue.ready.addFirst(t);
+          continue;
+        }
+        table.complete(t.returnId, ObjectValue.failed(e));
+      } else {
+        table.complete(t.returnId, ObjectValue.of(r.getValue().toByteArray()));
+      }
+    }
+    pump(w.queue);
+  }
+
+  private void workerLost(LeasedWorker w, Status why) {
+    if (w.closed) {
+      return;
+    }
+    w.closed = true;
+    w.queue.leases.remove(w);
+    if (!w.inflight.isEmpty()) {
+      LOG.warn("{} failed with {} tasks in flight: {} {}", w, w.inflight.size(), why.getCode(), why.getDescription());
+    }
+    List<PendingTask> retry = new ArrayList<>();
+    for (PendingTask t : w.inflight.values()) {
+      if (t.canRetry()) {
+        t.attempt++;
+        LOG.info("task {} ({}) is retried (attempt {} of max {} retries) after its worker died",
+            TaskId.fromBytes(t.spec.getTaskId().toByteArray()), t.functionName, t.attempt, t.spec.getMaxRetries());
+        retry.add(t);
+      } else {
+        table.complete(t.returnId, ObjectValue.failed(RemoteErrors.of(ErrorInfo.Type.WORKER_CRASHED,
+            "the worker running task " + t.functionName + " (attempt " + (t.attempt + 1) + ") died: "
+                + why.getCode() + (why.getDescription() == null ? "" : " " + why.getDescription())
+                + "; no retries left (maxRetries=" + t.spec.getMaxRetries() + ")", t.functionName)));
+      }
+    }
+    w.inflight.clear();
+    for (int i = retry.size() - 1; i >= 0; i--) {
+      w.queue.ready.addFirst(retry.get(i));
+    }
+    sendReturn(w, true);
+    pump(w.queue);
+  }
+
+  private void returnLease(LeasedWorker w, boolean failed) {
+    w.closed = true;
+    w.queue.leases.remove(w);
+    if (w.stream != null) {
+      try {
+        w.stream.onCompleted();
+      } catch (RuntimeException ignored) {
+        // already broken: the raylet learns from the return below
+      }
+    }
+    sendReturn(w, failed);
+  }
+
+  private void sendReturn(LeasedWorker w, boolean failed) {
+    NodeManagerServiceGrpc.newStub(channels.get(w.raylet.getHost(), w.raylet.getPort())).returnWorker(
+        ReturnWorkerRequest.newBuilder().setLeaseId(w.leaseId).setWorkerFailed(failed).build(),
+        new StreamObserver<ReturnWorkerReply>() {
+          @Override
+          public void onNext(ReturnWorkerReply r) {}
+
+          @Override
+          public void onError(Throwable t) {
+            LOG.debug("returning {} failed: {}", w, t.toString());
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+  }
+
+  private void failQueued(SchedulingQueue q, ErrorInfo.Type type, String message) {
+    while (!q.ready.isEmpty()) {
+      PendingTask t = q.ready.poll();
+      fail(t, RemoteErrors.of(type, message, t.functionName));
+    }
+  }
+
+  /** Returns every lease and fails what has not run. Blocks until the loop did it. */
+  void shutdown() {
+    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+    loop.execute(() -> {
+      shutdown = true;
+      for (SchedulingQueue q : queues.values()) {
+        failQueued(q, ErrorInfo.Type.SYSTEM_ERROR, "JRay was shut down before the task ran");
+        for (LeasedWorker w : List.copyOf(q.leases)) {
+          for (PendingTask t : w.inflight.values()) {
+            fail(t, RemoteErrors.of(ErrorInfo.Type.SYSTEM_ERROR, "JRay was shut down while the task ran",
+                t.functionName));
+          }
+          returnLease(w, false);
+        }
+      }
+      done.complete(null);
+    });
+    try {
+      done.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("submitter did not shut down cleanly: {}", e.toString());
+    }
+  }
+
+  static ObjectId returnIdOf(TaskId id) {
+    return ObjectId.forReturn(id, 0);
+  }
+}

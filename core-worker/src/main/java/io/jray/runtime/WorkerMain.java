@@ -1,0 +1,64 @@
+package io.jray.runtime;
+
+import com.google.protobuf.ByteString;
+import io.jray.api.JRay;
+import io.jray.api.JobId;
+import io.jray.api.NodeId;
+import io.jray.api.WorkerId;
+import io.jray.common.grpc.Rpc;
+import io.jray.common.process.MainArgs;
+import io.jray.common.session.LogSetup;
+import io.jray.common.session.SessionDir;
+import io.jray.proto.Address;
+import io.jray.proto.NodeManagerServiceGrpc;
+import io.jray.proto.RegisterWorkerRequest;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A worker JVM, started by a raylet for one job. It serves the core worker endpoint, registers
+ * with its raylet, then runs whatever tasks owners push to it. It exits when its raylet is gone.
+ */
+public final class WorkerMain {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
+
+  private WorkerMain() {}
+
+  public static void main(String[] argv) throws Exception {
+    MainArgs args = MainArgs.parse(argv);
+    SessionDir session = SessionDir.open(Path.of(args.required("session-dir")));
+    WorkerId workerId = WorkerId.fromHex(args.required("worker-id"));
+    LogSetup.toFile(session.logFile("worker-" + workerId.hex()));
+    String token = System.getenv("JRAY_AUTH_TOKEN");
+    if (token == null || token.isBlank()) {
+      token = session.token();
+    }
+    InetSocketAddress rayletAddr = Rpc.parseAddress(args.required("raylet-address"));
+    NodeId nodeId = NodeId.fromHex(args.required("node-id"));
+    JobId jobId = JobId.fromHex(args.required("job-id"));
+    Address raylet = Address.newBuilder().setHost(rayletAddr.getHostString()).setPort(rayletAddr.getPort())
+        .setNodeId(ByteString.copyFrom(nodeId.bytes())).build();
+    CoreWorker cw = new CoreWorker(false, jobId, nodeId, workerId, raylet, rayletAddr.getHostString(), token);
+    JRay.internalSetRuntime(cw);
+    Address self = cw.start(token);
+    var ch = Rpc.channel(rayletAddr.getHostString(), rayletAddr.getPort(), token);
+    NodeManagerServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+        .registerWorker(RegisterWorkerRequest.newBuilder().setWorkerId(ByteString.copyFrom(workerId.bytes()))
+            .setPort(self.getPort()).setPid(ProcessHandle.current().pid()).setJobId(ByteString.copyFrom(jobId.bytes()))
+            .build());
+    ch.shutdownNow();
+    LOG.info("worker {} of job {} registered with raylet {}", workerId, jobId, args.required("raylet-address"));
+    long rayletPid = Long.parseLong(args.required("raylet-pid"));
+    // A worker without its raylet is an orphan: nobody can lease it, nobody will stop it.
+    while (true) {
+      Thread.sleep(1000);
+      if (!ProcessHandle.of(rayletPid).map(ProcessHandle::isAlive).orElse(false)) {
+        LOG.warn("raylet pid {} is gone; worker {} exits", rayletPid, workerId);
+        System.exit(0);
+      }
+    }
+  }
+}

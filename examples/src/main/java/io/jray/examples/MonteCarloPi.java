@@ -1,0 +1,62 @@
+package io.jray.examples;
+
+import io.jray.api.JRay;
+import io.jray.api.ObjectRef;
+import io.jray.api.Remote;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Estimates π with remote tasks: each task throws darts at the unit square and counts the hits
+ * inside the quarter circle. Usage: {@code MonteCarloPi [tasks] [samplesPerTask]}.
+ */
+public final class MonteCarloPi {
+  private MonteCarloPi() {}
+
+  /** Hits of one batch, and which worker process threw them. */
+  public record Sample(long inside, long total, long workerPid) {}
+
+  @Remote
+  public static Sample sample(long n) {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    long inside = 0;
+    for (long i = 0; i < n; i++) {
+      double x = r.nextDouble();
+      double y = r.nextDouble();
+      if (x * x + y * y <= 1.0) {
+        inside++;
+      }
+    }
+    return new Sample(inside, n, ProcessHandle.current().pid());
+  }
+
+  public static void main(String[] args) {
+    int tasks = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+    long perTask = args.length > 1 ? Long.parseLong(args[1]) : 100_000;
+    JRay.init();
+    try {
+      long start = System.nanoTime();
+      List<ObjectRef<Sample>> refs = new ArrayList<>(tasks);
+      for (int i = 0; i < tasks; i++) {
+        refs.add(JRay.task(MonteCarloPi::sample, perTask).remote());
+      }
+      long inside = 0;
+      long total = 0;
+      Map<Long, Integer> byWorker = new TreeMap<>();
+      for (Sample s : JRay.get(refs)) {
+        inside += s.inside();
+        total += s.total();
+        byWorker.merge(s.workerPid(), 1, Integer::sum);
+      }
+      double pi = 4.0 * inside / total;
+      System.out.printf("pi ~= %.6f (error %.6f) from %,d samples in %d tasks, %.2f s%n", pi, Math.abs(pi - Math.PI),
+          total, tasks, (System.nanoTime() - start) / 1e9);
+      System.out.println("tasks per worker process (pid: tasks): " + byWorker);
+    } finally {
+      JRay.shutdown();
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package io.jray.gcs;
+
+import static io.jray.common.grpc.LoopCall.answer;
+import static io.jray.common.grpc.LoopCall.notFound;
+import static io.jray.common.grpc.LoopCall.require;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.jray.api.JobId;
+import io.jray.api.NodeId;
+import io.jray.common.concurrent.EventLoop;
+import io.jray.proto.*;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The GCS gRPC service: checks every request, then applies it on the GCS loop. A rejected request
+ * changes nothing.
+ */
+final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
+  private final EventLoop loop;
+  private final NodeTable nodes;
+  private final JobTable jobs;
+  private final InternalKv kv;
+  private final Publisher publisher;
+  private final HealthChecker health;
+
+  GcsRpcService(EventLoop loop, NodeTable nodes, JobTable jobs, InternalKv kv, Publisher publisher,
+      HealthChecker health) {
+    this.loop = loop;
+    this.nodes = nodes;
+    this.jobs = jobs;
+    this.kv = kv;
+    this.publisher = publisher;
+    this.health = health;
+  }
+
+  private static void checkNodeId(ByteString id) {
+    require(!id.isEmpty(), "node_id is empty");
+    require(id.size() == NodeId.SIZE, "node_id must be " + NodeId.SIZE + " bytes, got " + id.size());
+  }
+
+  private static void checkJobId(ByteString id) {
+    require(!id.isEmpty(), "job_id is empty");
+    require(id.size() == JobId.SIZE, "job_id must be " + JobId.SIZE + " bytes, got " + id.size());
+  }
+
+  @Override
+  public void registerNode(RegisterNodeRequest req, StreamObserver<RegisterNodeReply> reply) {
+    answer(loop, reply, () -> {
+      require(req.hasNode(), "node is missing");
+      NodeInfo n = req.getNode();
+      checkNodeId(n.getNodeId());
+      require(!n.getHost().isBlank(), "host is empty");
+      require(n.getRayletPort() > 0 && n.getRayletPort() < 65536, "raylet_port must be 1..65535");
+      for (var e : n.getTotalResourcesMap().entrySet()) {
+        require(!e.getKey().isBlank() && Double.isFinite(e.getValue()) && e.getValue() >= 0,
+            "resource " + e.getKey() + " must have a finite amount >= 0");
+      }
+      NodeInfo old = nodes.get(n.getNodeId());
+      require(old == null || old.getState() == NodeInfo.State.ALIVE,
+          "node " + NodeTable.hex(n.getNodeId()) + " was marked DEAD; a restarted raylet needs a new node id");
+      nodes.register(n);
+      return RegisterNodeReply.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void unregisterNode(UnregisterNodeRequest req, StreamObserver<UnregisterNodeReply> reply) {
+    answer(loop, reply, () -> {
+      checkNodeId(req.getNodeId());
+      if (nodes.get(req.getNodeId()) == null) {
+        throw notFound("unknown node " + NodeTable.hex(req.getNodeId()));
+      }
+      health.forget(req.getNodeId());
+      nodes.markDead(req.getNodeId(), req.getReason().isBlank() ? "stopped" : req.getReason());
+      return UnregisterNodeReply.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void getAllNodes(GetAllNodesRequest req, StreamObserver<GetAllNodesReply> reply) {
+    answer(loop, reply, () -> GetAllNodesReply.newBuilder().addAllNodes(nodes.all()).build());
+  }
+
+  @Override
+  public void addJob(AddJobRequest req, StreamObserver<AddJobReply> reply) {
+    answer(loop, reply, () -> {
+      require(req.hasJob(), "job is missing");
+      require(req.getJob().getDriverPid() > 0, "driver_pid must be > 0");
+      require(!req.getJob().getDriverHost().isBlank(), "driver_host is empty");
+      JobInfo j = jobs.add(req.getJob());
+      return AddJobReply.newBuilder().setJobId(j.getJobId()).build();
+    });
+  }
+
+  @Override
+  public void markJobFinished(MarkJobFinishedRequest req, StreamObserver<MarkJobFinishedReply> reply) {
+    answer(loop, reply, () -> {
+      checkJobId(req.getJobId());
+      if (jobs.get(req.getJobId()) == null) {
+        throw notFound("unknown job " + JobId.fromBytes(req.getJobId().toByteArray()));
+      }
+      jobs.finish(req.getJobId(), req.getReason().isBlank() ? "driver finished" : req.getReason());
+      return MarkJobFinishedReply.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void getJob(GetJobRequest req, StreamObserver<GetJobReply> reply) {
+    answer(loop, reply, () -> {
+      checkJobId(req.getJobId());
+      JobInfo j = jobs.get(req.getJobId());
+      if (j == null) {
+        throw notFound("unknown job " + JobId.fromBytes(req.getJobId().toByteArray()));
+      }
+      return GetJobReply.newBuilder().setJob(j).build();
+    });
+  }
+
+  @Override
+  public void getAllJobs(GetAllJobsRequest req, StreamObserver<GetAllJobsReply> reply) {
+    answer(loop, reply, () -> GetAllJobsReply.newBuilder().addAllJobs(jobs.all()).build());
+  }
+
+  @Override
+  public void kvPut(KvPutRequest req, StreamObserver<KvPutReply> reply) {
+    answer(loop, reply, () -> {
+      require(!req.getKey().isBlank(), "key is empty");
+      return KvPutReply.newBuilder().setAdded(kv.put(req.getKey(), req.getValue().toByteArray(), req.getOverwrite()))
+          .build();
+    });
+  }
+
+  @Override
+  public void kvGet(KvGetRequest req, StreamObserver<KvGetReply> reply) {
+    answer(loop, reply, () -> {
+      require(!req.getKey().isBlank(), "key is empty");
+      byte[] v = kv.get(req.getKey());
+      return v == null ? KvGetReply.newBuilder().setFound(false).build()
+          : KvGetReply.newBuilder().setFound(true).setValue(ByteString.copyFrom(v)).build();
+    });
+  }
+
+  @Override
+  public void kvDel(KvDelRequest req, StreamObserver<KvDelReply> reply) {
+    answer(loop, reply, () -> {
+      require(!req.getKey().isBlank(), "key is empty");
+      return KvDelReply.newBuilder().setDeleted(kv.delete(req.getKey())).build();
+    });
+  }
+
+  @Override
+  public void subscribe(SubscribeRequest req, StreamObserver<PubMessage> out) {
+    ServerCallStreamObserver<PubMessage> s = (ServerCallStreamObserver<PubMessage>) out;
+    s.setOnCancelHandler(() -> loop.execute(() -> publisher.remove(s)));
+    loop.execute(() -> {
+      List<PubMessage> snapshot = new ArrayList<>();
+      nodes.all().forEach(n -> snapshot.add(PubMessage.newBuilder().setNode(n).build()));
+      jobs.all().forEach(j -> snapshot.add(PubMessage.newBuilder().setJob(j).build()));
+      publisher.add(s, snapshot);
+    });
+  }
+}

@@ -1,0 +1,63 @@
+package io.jray.raylet;
+
+import com.google.protobuf.ByteString;
+import io.jray.api.JobId;
+import io.jray.common.concurrent.EventLoop;
+import io.jray.common.gcs.GcsClient;
+import io.jray.proto.GetJobRequest;
+import io.jray.proto.JobInfo;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What this raylet knows of jobs: filled from the GCS subscription, and fetched on demand when a
+ * lease request arrives before the job's publication does. State of the raylet loop.
+ */
+final class JobDirectory {
+  private static final Logger LOG = LoggerFactory.getLogger(JobDirectory.class);
+  private final EventLoop loop;
+  private final GcsClient gcs;
+  private final Map<JobId, JobInfo> jobs = new HashMap<>();
+  private final Map<JobId, Boolean> fetching = new HashMap<>();
+
+  JobDirectory(EventLoop loop, GcsClient gcs) {
+    this.loop = loop;
+    this.gcs = gcs;
+  }
+
+  JobInfo get(JobId id) {
+    return jobs.get(id);
+  }
+
+  /** Records a job; true when it turned FINISHED with this update. */
+  boolean update(JobInfo j) {
+    JobId id = JobId.fromBytes(j.getJobId().toByteArray());
+    JobInfo old = jobs.put(id, j);
+    return j.getState() == JobInfo.State.FINISHED && (old == null || old.getState() != JobInfo.State.FINISHED);
+  }
+
+  void fetch(JobId id, Runnable then) {
+    if (fetching.putIfAbsent(id, true) != null) {
+      return;
+    }
+    Thread.ofVirtual().start(() -> {
+      JobInfo j = null;
+      try {
+        j = gcs.blocking().getJob(GetJobRequest.newBuilder().setJobId(ByteString.copyFrom(id.bytes())).build())
+            .getJob();
+      } catch (RuntimeException e) {
+        LOG.warn("job {}: cannot fetch it from GCS: {}", id, e.getMessage());
+      }
+      JobInfo got = j;
+      loop.execute(() -> {
+        fetching.remove(id);
+        if (got != null) {
+          jobs.putIfAbsent(id, got);
+          then.run();
+        }
+      });
+    });
+  }
+}

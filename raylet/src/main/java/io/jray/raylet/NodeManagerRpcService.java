@@ -1,0 +1,138 @@
+package io.jray.raylet;
+
+import static io.jray.common.grpc.LoopCall.answer;
+import static io.jray.common.grpc.LoopCall.notFound;
+import static io.jray.common.grpc.LoopCall.require;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.jray.api.JobId;
+import io.jray.api.WorkerId;
+import io.jray.common.concurrent.EventLoop;
+import io.jray.proto.*;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** The raylet's gRPC service: checks each request, then applies it on the raylet loop. */
+final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServiceImplBase {
+  private final EventLoop loop;
+  private final NodeContext node;
+  private final LeaseScheduler scheduler;
+  private final DriverWatch drivers;
+
+  NodeManagerRpcService(EventLoop loop, NodeContext node, LeaseScheduler scheduler, DriverWatch drivers) {
+    this.loop = loop;
+    this.node = node;
+    this.scheduler = scheduler;
+    this.drivers = drivers;
+  }
+
+  private static void checkId(ByteString id, int size, String what) {
+    require(!id.isEmpty(), what + " is empty");
+    require(id.size() == size, what + " must be " + size + " bytes, got " + id.size());
+  }
+
+  @Override
+  public void requestWorkerLease(RequestWorkerLeaseRequest req, StreamObserver<LeaseUpdate> out) {
+    ServerCallStreamObserver<LeaseUpdate> s = (ServerCallStreamObserver<LeaseUpdate>) out;
+    AtomicReference<LeaseScheduler.Pending> pending = new AtomicReference<>();
+    s.setOnCancelHandler(() -> loop.execute(() -> {
+      LeaseScheduler.Pending p = pending.get();
+      if (p != null) {
+        p.cancelled = true;
+      }
+    }));
+    loop.execute(() -> {
+      try {
+        checkId(req.getJobId(), JobId.SIZE, "job_id");
+        require(req.hasOwner() && !req.getOwner().getWorkerId().isEmpty(), "owner.worker_id is empty");
+        for (var e : req.getResourcesMap().entrySet()) {
+          require(!e.getKey().isBlank(), "a resource name is empty");
+          require(Double.isFinite(e.getValue()) && e.getValue() >= 0,
+              "resource " + e.getKey() + " must be finite and >= 0, got " + e.getValue());
+        }
+      } catch (io.grpc.StatusRuntimeException e) {
+        s.onError(e);
+        return;
+      }
+      pending.set(scheduler.request(req, s));
+    });
+  }
+
+  @Override
+  public void returnWorker(ReturnWorkerRequest req, StreamObserver<ReturnWorkerReply> reply) {
+    answer(loop, reply, () -> {
+      require(!req.getLeaseId().isEmpty(), "lease_id is empty");
+      if (!scheduler.returnWorker(req.getLeaseId(), req.getWorkerFailed())) {
+        throw notFound("no active lease with this id on node " + node.nodeId() + " (returned twice, or the worker died)");
+      }
+      return ReturnWorkerReply.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void registerWorker(RegisterWorkerRequest req, StreamObserver<RegisterWorkerReply> reply) {
+    answer(loop, reply, () -> {
+      checkId(req.getWorkerId(), WorkerId.SIZE, "worker_id");
+      require(req.getPort() > 0 && req.getPort() < 65536, "port must be 1..65535");
+      WorkerId id = WorkerId.fromBytes(req.getWorkerId().toByteArray());
+      if (!scheduler.pool().registered(id, req.getPort(), req.getPid())) {
+        throw notFound("worker " + id + " (pid " + req.getPid() + ") was not started by this raylet or registered already");
+      }
+      scheduler.dispatch();
+      return RegisterWorkerReply.newBuilder().setNodeId(ByteString.copyFrom(node.nodeId().bytes())).build();
+    });
+  }
+
+  @Override
+  public void registerDriver(RegisterDriverRequest req, StreamObserver<RegisterDriverReply> reply) {
+    answer(loop, reply, () -> {
+      checkId(req.getJobId(), JobId.SIZE, "job_id");
+      require(req.getPid() > 0, "pid must be > 0");
+      JobId job = JobId.fromBytes(req.getJobId().toByteArray());
+      drivers.add(req.getPid(), job);
+      if (io.jray.common.config.JRayConfig.getBoolean(io.jray.common.config.JRayConfig.WORKER_PRESTART)) {
+        int n = (int) Math.max(1, Math.floor(node.numCpus())) - scheduler.pool().starting(job);
+        for (int i = 0; i < n; i++) {
+          scheduler.pool().start(job);
+        }
+      }
+      return RegisterDriverReply.newBuilder().setNodeId(ByteString.copyFrom(node.nodeId().bytes())).build();
+    });
+  }
+
+  @Override
+  public void notifyBlocked(NotifyBlockedRequest req, StreamObserver<NotifyBlockedReply> reply) {
+    answer(loop, reply, () -> {
+      checkId(req.getWorkerId(), WorkerId.SIZE, "worker_id");
+      scheduler.blocked(WorkerId.fromBytes(req.getWorkerId().toByteArray()), req.getBlocked());
+      return NotifyBlockedReply.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void getNodeStats(GetNodeStatsRequest req, StreamObserver<GetNodeStatsReply> reply) {
+    answer(loop, reply, () -> {
+      GetNodeStatsReply.Builder b = GetNodeStatsReply.newBuilder()
+          .setNodeId(ByteString.copyFrom(node.nodeId().bytes()))
+          .putAllTotalResources(scheduler.total().toMap())
+          .putAllAvailableResources(scheduler.available().toMap())
+          .addAllDemand(scheduler.demand())
+          .setLeasesGranted(scheduler.grantedCount())
+          .setWorkersStarted(scheduler.pool().startedCount());
+      for (WorkerProcess w : scheduler.pool().all()) {
+        String state = w.lease != null && w.lease.cpuReleased ? "BLOCKED" : w.state.name();
+        b.addWorkers(WorkerStats.newBuilder().setWorkerId(ByteString.copyFrom(w.id.bytes())).setPid(w.pid())
+            .setJobId(ByteString.copyFrom(w.jobId.bytes())).setState(state).setPort(w.port));
+      }
+      return b.build();
+    });
+  }
+
+  @Override
+  public void healthCheck(HealthCheckRequest req, StreamObserver<HealthCheckReply> reply) {
+    // Answered on the netty thread on purpose: a busy loop must not look like a dead node.
+    reply.onNext(HealthCheckReply.newBuilder().setNodeId(ByteString.copyFrom(node.nodeId().bytes())).build());
+    reply.onCompleted();
+  }
+}

@@ -1,0 +1,1238 @@
+package io.jray.api;
+
+import io.jray.api.spi.JRayRuntime;
+import io.jray.api.spi.JRayRuntimeFactory;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.ServiceLoader;
+
+/**
+ * Entry point of the JRay API: connect with {@link #init()}, then run functions remotely with
+ * {@code task(...)} and move values with {@link #put}/{@link #get}/{@link #wait}.
+ *
+ * <p>A static facade, like Ray's module-level functions, so that task code running inside a
+ * worker can call the same API as the driver without a handle being passed around. It holds one
+ * {@link JRayRuntime} per JVM; the runtime lives in {@code jray-core-worker} and is found through
+ * {@link ServiceLoader} so this module needs no dependencies. Every method may be called from any
+ * thread.
+ */
+public final class JRay {
+    static final String NOT_INITIALIZED = "JRay is not initialized: call JRay.init() first";
+
+    private static final Object LOCK = new Object();
+    private static volatile JRayRuntime runtime;
+    private static boolean shutdownHookRegistered; // guarded by LOCK
+
+    private JRay() {
+    }
+
+    /**
+     * Connects this JVM as a driver to the cluster at {@code JRAY_ADDRESS}, else the one
+     * {@code jray start} left on this machine, else a new local cluster started for this JVM.
+     * Does nothing if already initialized.
+     */
+    public static void init() {
+        doInit(null);
+    }
+
+    /** Connects this JVM as a driver to the cluster whose GCS is at {@code host:port}. Does nothing if already initialized. */
+    public static void init(String address) {
+        Objects.requireNonNull(address, "address must not be null; use init() to find a cluster");
+        doInit(address);
+    }
+
+    private static void doInit(String address) {
+        synchronized (LOCK) {
+            if (runtime != null) {
+                return; // idempotent, like ray.init(ignore_reinit_error=True)
+            }
+            runtime = findFactory().create(address);
+            if (!shutdownHookRegistered) {
+                // So a driver that forgets shutdown() still releases its workers and local cluster.
+                try {
+                    Runtime.getRuntime().addShutdownHook(
+                            new Thread(JRay::shutdownQuietly, "jray-shutdown-hook"));
+                    shutdownHookRegistered = true;
+                } catch (IllegalStateException alreadyShuttingDown) {
+                    // The JVM is exiting anyway; nothing to hook into.
+                }
+            }
+        }
+    }
+
+    private static JRayRuntimeFactory findFactory() {
+        // The context loader sees application class paths (e.g. app servers); ours is the fallback.
+        Iterator<JRayRuntimeFactory> it = ServiceLoader.load(JRayRuntimeFactory.class).iterator();
+        if (!it.hasNext()) {
+            it = ServiceLoader.load(JRayRuntimeFactory.class, JRay.class.getClassLoader()).iterator();
+        }
+        if (!it.hasNext()) {
+            throw new IllegalStateException("No JRay runtime found: add the jray-core-worker jar to the"
+                    + " class path (no io.jray.api.spi.JRayRuntimeFactory service is registered)");
+        }
+        return it.next();
+    }
+
+    /** Disconnects this JVM from the cluster and releases the runtime. Does nothing if not initialized. */
+    public static void shutdown() {
+        JRayRuntime r;
+        synchronized (LOCK) {
+            r = runtime;
+            runtime = null;
+        }
+        if (r != null) {
+            r.shutdown();
+        }
+    }
+
+    private static void shutdownQuietly() {
+        try {
+            shutdown();
+        } catch (RuntimeException e) {
+            System.err.println("JRay shutdown hook failed: " + e);
+        }
+    }
+
+    /** Whether {@link #init()} (or a worker's runtime) has set up a runtime in this JVM. */
+    public static boolean isInitialized() {
+        return runtime != null;
+    }
+
+    /**
+     * Internal, for worker processes: the core worker installs its runtime here so task code can
+     * use the API without calling {@code init}. Null uninstalls it. Not for application code.
+     */
+    public static void internalSetRuntime(JRayRuntime newRuntime) {
+        synchronized (LOCK) {
+            runtime = newRuntime;
+        }
+    }
+
+    static JRayRuntime runtime() {
+        JRayRuntime r = runtime;
+        if (r == null) {
+            throw new IllegalStateException(NOT_INITIALIZED);
+        }
+        return r;
+    }
+
+    /** Stores {@code value} in the object store, owned by this process, and returns a ref to it. */
+    public static <T> ObjectRef<T> put(T value) {
+        return runtime().put(value);
+    }
+
+    /** Blocks until the object is ready and returns its value, or throws its failure. */
+    public static <T> T get(ObjectRef<T> ref) {
+        Objects.requireNonNull(ref, "ref must not be null");
+        return runtime().get(ref, null);
+    }
+
+    /** Like {@link #get(ObjectRef)}, giving up with {@link io.jray.api.exception.GetTimeoutException} after {@code timeout}. */
+    public static <T> T get(ObjectRef<T> ref, Duration timeout) {
+        Objects.requireNonNull(ref, "ref must not be null");
+        checkTimeout(timeout);
+        return runtime().get(ref, timeout);
+    }
+
+    /** The values of all {@code refs}, in order, blocking until all are ready. */
+    public static <T> List<T> get(List<ObjectRef<T>> refs) {
+        checkRefs(refs);
+        return runtime().get(refs, null);
+    }
+
+    /** Like {@link #get(List)}, giving up after {@code timeout} for the whole list. */
+    public static <T> List<T> get(List<ObjectRef<T>> refs, Duration timeout) {
+        checkRefs(refs);
+        checkTimeout(timeout);
+        return runtime().get(refs, timeout);
+    }
+
+    /** Blocks until every ref is ready; see {@link #wait(List, int, Duration)}. */
+    public static <T> WaitResult<T> wait(List<ObjectRef<T>> refs) {
+        checkRefs(refs);
+        return wait(refs, refs.size());
+    }
+
+    /** Blocks until {@code numReturns} refs are ready, without a time limit. */
+    public static <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns) {
+        checkWait(refs, numReturns);
+        return runtime().wait(refs, numReturns, null);
+    }
+
+    /**
+     * Blocks until {@code numReturns} of {@code refs} are ready (a failed object counts as
+     * ready) or {@code timeout} passes, whichever comes first, without fetching values. Requires
+     * {@code 0 <= numReturns <= refs.size()}.
+     */
+    public static <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns, Duration timeout) {
+        checkWait(refs, numReturns);
+        checkTimeout(timeout);
+        return runtime().wait(refs, numReturns, timeout);
+    }
+
+    /** Where the calling code runs: job, node, worker, task and actor ids. */
+    public static RuntimeContext runtimeContext() {
+        return runtime().runtimeContext();
+    }
+
+    private static void checkRefs(List<? extends ObjectRef<?>> refs) {
+        Objects.requireNonNull(refs, "refs must not be null");
+        for (int i = 0; i < refs.size(); i++) {
+            if (refs.get(i) == null) {
+                throw new NullPointerException("refs[" + i + "] is null");
+            }
+        }
+    }
+
+    private static void checkWait(List<? extends ObjectRef<?>> refs, int numReturns) {
+        checkRefs(refs);
+        if (numReturns < 0 || numReturns > refs.size()) {
+            throw new IllegalArgumentException("numReturns must be between 0 and refs.size() ("
+                    + refs.size() + "), got " + numReturns);
+        }
+    }
+
+    private static void checkTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout must not be null; use the overload without a timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative, got " + timeout);
+        }
+    }
+
+    // Overloads for every arity 0..6, each argument either a value or an ObjectRef to one, so the
+    // compiler checks argument types against the referenced method. Do not edit by hand: run
+    // worker-api/src/build/generate_task_overloads.py to rewrite the region between the markers.
+    // BEGIN GENERATED TASK OVERLOADS
+    /** Prepares a call of a 0-argument function with a result; each argument is a value or an ObjectRef to one. */
+    public static <R> TaskCaller<R> task(Func0<R> f) {
+        return new TaskCaller<>(f, new Object[]{});
+    }
+
+    /** Prepares a call of a 1-argument function with a result; each argument is a value or an ObjectRef to one. */
+    public static <A0, R> TaskCaller<R> task(Func1<A0, R> f, A0 a0) {
+        return new TaskCaller<>(f, new Object[]{a0});
+    }
+
+    public static <A0, R> TaskCaller<R> task(Func1<A0, R> f, ObjectRef<A0> a0) {
+        return new TaskCaller<>(f, new Object[]{a0});
+    }
+
+    /** Prepares a call of a 2-argument function with a result; each argument is a value or an ObjectRef to one. */
+    public static <A0, A1, R> TaskCaller<R> task(Func2<A0, A1, R> f, A0 a0, A1 a1) {
+        return new TaskCaller<>(f, new Object[]{a0, a1});
+    }
+
+    public static <A0, A1, R> TaskCaller<R> task(Func2<A0, A1, R> f, A0 a0, ObjectRef<A1> a1) {
+        return new TaskCaller<>(f, new Object[]{a0, a1});
+    }
+
+    public static <A0, A1, R> TaskCaller<R> task(Func2<A0, A1, R> f, ObjectRef<A0> a0, A1 a1) {
+        return new TaskCaller<>(f, new Object[]{a0, a1});
+    }
+
+    public static <A0, A1, R> TaskCaller<R> task(Func2<A0, A1, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1) {
+        return new TaskCaller<>(f, new Object[]{a0, a1});
+    }
+
+    /** Prepares a call of a 3-argument function with a result; each argument is a value or an ObjectRef to one. */
+    public static <A0, A1, A2, R> TaskCaller<R> task(Func3<A0, A1, A2, R> f, A0 a0, A1 a1, A2 a2) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2, R> TaskCaller<R> task(Func3<A0, A1, A2, R> f, A0 a0, A1 a1, ObjectRef<A2> a2) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2, R> TaskCaller<R> task(Func3<A0, A1, A2, R> f, A0 a0, ObjectRef<A1> a1, A2 a2) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2, R> TaskCaller<R> task(Func3<A0, A1, A2, R> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2, R> TaskCaller<R> task(Func3<A0, A1, A2, R> f, ObjectRef<A0> a0, A1 a1, A2 a2) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2, R> TaskCaller<R> task(Func3<A0, A1, A2, R> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2, R> TaskCaller<R> task(Func3<A0, A1, A2, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2, R> TaskCaller<R> task(Func3<A0, A1, A2, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2});
+    }
+
+    /** Prepares a call of a 4-argument function with a result; each argument is a value or an ObjectRef to one. */
+    public static <A0, A1, A2, A3, R> TaskCaller<R> task(Func4<A0, A1, A2, A3, R> f, A0 a0, A1 a1, A2 a2, A3 a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, R> TaskCaller<R> task(Func4<A0, A1, A2, A3, R> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, R> TaskCaller<R> task(Func4<A0, A1, A2, A3, R> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, R> TaskCaller<R> task(Func4<A0, A1, A2, A3, R> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, R> TaskCaller<R> task(Func4<A0, A1, A2, A3, R> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, R> TaskCaller<R> task(Func4<A0, A1, A2, A3, R> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, R> TaskCaller<R> task(Func4<A0, A1, A2, A3, R> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, R> TaskCaller<R> task(Func4<A0, A1, A2, A3, R> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, R> TaskCaller<R> task(Func4<A0, A1, A2, A3, R> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, R> TaskCaller<R> task(Func4<A0, A1, A2, A3, R> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, R> TaskCaller<R> task(Func4<A0, A1, A2, A3, R> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, R> TaskCaller<R> task(Func4<A0, A1, A2, A3, R> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, R> TaskCaller<R> task(Func4<A0, A1, A2, A3, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, R> TaskCaller<R> task(Func4<A0, A1, A2, A3, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, R> TaskCaller<R> task(Func4<A0, A1, A2, A3, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, R> TaskCaller<R> task(Func4<A0, A1, A2, A3, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    /** Prepares a call of a 5-argument function with a result; each argument is a value or an ObjectRef to one. */
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, A0 a0, A1 a1, A2 a2, A3 a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, A0 a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, R> TaskCaller<R> task(Func5<A0, A1, A2, A3, A4, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    /** Prepares a call of a 6-argument function with a result; each argument is a value or an ObjectRef to one. */
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, R> TaskCaller<R> task(Func6<A0, A1, A2, A3, A4, A5, R> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    /** Prepares a call of a 0-argument function with no result; each argument is a value or an ObjectRef to one. */
+    public static TaskCaller<Void> task(VoidFunc0 f) {
+        return new TaskCaller<>(f, new Object[]{});
+    }
+
+    /** Prepares a call of a 1-argument function with no result; each argument is a value or an ObjectRef to one. */
+    public static <A0> TaskCaller<Void> task(VoidFunc1<A0> f, A0 a0) {
+        return new TaskCaller<>(f, new Object[]{a0});
+    }
+
+    public static <A0> TaskCaller<Void> task(VoidFunc1<A0> f, ObjectRef<A0> a0) {
+        return new TaskCaller<>(f, new Object[]{a0});
+    }
+
+    /** Prepares a call of a 2-argument function with no result; each argument is a value or an ObjectRef to one. */
+    public static <A0, A1> TaskCaller<Void> task(VoidFunc2<A0, A1> f, A0 a0, A1 a1) {
+        return new TaskCaller<>(f, new Object[]{a0, a1});
+    }
+
+    public static <A0, A1> TaskCaller<Void> task(VoidFunc2<A0, A1> f, A0 a0, ObjectRef<A1> a1) {
+        return new TaskCaller<>(f, new Object[]{a0, a1});
+    }
+
+    public static <A0, A1> TaskCaller<Void> task(VoidFunc2<A0, A1> f, ObjectRef<A0> a0, A1 a1) {
+        return new TaskCaller<>(f, new Object[]{a0, a1});
+    }
+
+    public static <A0, A1> TaskCaller<Void> task(VoidFunc2<A0, A1> f, ObjectRef<A0> a0, ObjectRef<A1> a1) {
+        return new TaskCaller<>(f, new Object[]{a0, a1});
+    }
+
+    /** Prepares a call of a 3-argument function with no result; each argument is a value or an ObjectRef to one. */
+    public static <A0, A1, A2> TaskCaller<Void> task(VoidFunc3<A0, A1, A2> f, A0 a0, A1 a1, A2 a2) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2> TaskCaller<Void> task(VoidFunc3<A0, A1, A2> f, A0 a0, A1 a1, ObjectRef<A2> a2) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2> TaskCaller<Void> task(VoidFunc3<A0, A1, A2> f, A0 a0, ObjectRef<A1> a1, A2 a2) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2> TaskCaller<Void> task(VoidFunc3<A0, A1, A2> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2> TaskCaller<Void> task(VoidFunc3<A0, A1, A2> f, ObjectRef<A0> a0, A1 a1, A2 a2) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2> TaskCaller<Void> task(VoidFunc3<A0, A1, A2> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2> TaskCaller<Void> task(VoidFunc3<A0, A1, A2> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2> TaskCaller<Void> task(VoidFunc3<A0, A1, A2> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2});
+    }
+
+    /** Prepares a call of a 4-argument function with no result; each argument is a value or an ObjectRef to one. */
+    public static <A0, A1, A2, A3> TaskCaller<Void> task(VoidFunc4<A0, A1, A2, A3> f, A0 a0, A1 a1, A2 a2, A3 a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3> TaskCaller<Void> task(VoidFunc4<A0, A1, A2, A3> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3> TaskCaller<Void> task(VoidFunc4<A0, A1, A2, A3> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3> TaskCaller<Void> task(VoidFunc4<A0, A1, A2, A3> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3> TaskCaller<Void> task(VoidFunc4<A0, A1, A2, A3> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3> TaskCaller<Void> task(VoidFunc4<A0, A1, A2, A3> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3> TaskCaller<Void> task(VoidFunc4<A0, A1, A2, A3> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3> TaskCaller<Void> task(VoidFunc4<A0, A1, A2, A3> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3> TaskCaller<Void> task(VoidFunc4<A0, A1, A2, A3> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3> TaskCaller<Void> task(VoidFunc4<A0, A1, A2, A3> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3> TaskCaller<Void> task(VoidFunc4<A0, A1, A2, A3> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3> TaskCaller<Void> task(VoidFunc4<A0, A1, A2, A3> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3> TaskCaller<Void> task(VoidFunc4<A0, A1, A2, A3> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3> TaskCaller<Void> task(VoidFunc4<A0, A1, A2, A3> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3> TaskCaller<Void> task(VoidFunc4<A0, A1, A2, A3> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3> TaskCaller<Void> task(VoidFunc4<A0, A1, A2, A3> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    /** Prepares a call of a 5-argument function with no result; each argument is a value or an ObjectRef to one. */
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, A0 a0, A1 a1, A2 a2, A3 a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, A0 a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4> TaskCaller<Void> task(VoidFunc5<A0, A1, A2, A3, A4> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    /** Prepares a call of a 6-argument function with no result; each argument is a value or an ObjectRef to one. */
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+    // END GENERATED TASK OVERLOADS
+}

@@ -1,0 +1,17 @@
+package io.jray.api;
+
+import java.io.Serializable;
+
+/**
+ * A remote function of 1 argument with no result, meant to be given as a method
+ * reference to a {@code @Remote} static method. It is {@link Serializable} so the runtime can
+ * recover which method it names; it declares {@code throws Exception} so methods with checked
+ * exceptions can be referenced (what they throw reaches the caller as a
+ * {@link io.jray.api.exception.TaskException}).
+ *
+ * @param <A0> type of argument 0
+ */
+@FunctionalInterface
+public interface VoidFunc1<A0> extends Serializable {
+    void apply(A0 a0) throws Exception;
+}

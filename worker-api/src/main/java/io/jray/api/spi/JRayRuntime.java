@@ -1,0 +1,37 @@
+package io.jray.api.spi;
+
+import io.jray.api.ObjectRef;
+import io.jray.api.RuntimeContext;
+import io.jray.api.TaskOptions;
+import io.jray.api.WaitResult;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Internal: the runtime behind the {@link io.jray.api.JRay} facade, implemented by the core worker
+ * (in drivers and workers alike). The facade validates arguments before calling in, so
+ * implementations may assume non-null refs, non-negative timeouts and a valid {@code numReturns};
+ * a null timeout means wait without limit.
+ */
+public interface JRayRuntime {
+    <T> ObjectRef<T> put(T value);
+
+    <T> T get(ObjectRef<T> ref, Duration timeoutOrNull);
+
+    <T> List<T> get(List<ObjectRef<T>> refs, Duration timeoutOrNull);
+
+    <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns, Duration timeoutOrNull);
+
+    /**
+     * Submits a task. {@code func} is one of the {@code Func}/{@code VoidFunc} interfaces;
+     * {@code args} is a fresh array the runtime may keep, each element a plain value or an
+     * {@link ObjectRef}.
+     */
+    <R> ObjectRef<R> submitTask(Serializable func, Object[] args, TaskOptions options);
+
+    RuntimeContext runtimeContext();
+
+    /** Releases everything this runtime holds; called at most once by the facade. */
+    void shutdown();
+}
