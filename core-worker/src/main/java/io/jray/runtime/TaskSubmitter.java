@@ -81,8 +81,17 @@ final class TaskSubmitter {
   }
 
   private void pump(SchedulingQueue q) {
-    // Spread the queue over the workers we have and those we asked for, so a few long tasks do
-    // not all pipeline onto the first worker granted; many short tasks still fill the pipeline.
+    // Ask for more workers before pipelining: a task queued behind a long one on a busy worker
+    // waits for it, so tasks only pipeline onto busy workers while more leases are on the way or
+    // the queue is longer than the workers can take one by one.
+    int idle = 0;
+    for (LeasedWorker w : q.leases) {
+      idle += !w.closed && w.inflight.isEmpty() ? 1 : 0;
+    }
+    int wanted = Math.min(q.ready.size() - idle, maxPendingLeases);
+    while (q.pendingLeaseRequests < wanted) {
+      requestLease(q);
+    }
     int workers = q.leases.size() + q.pendingLeaseRequests;
     int cap = Math.max(1, Math.min(depth, (q.ready.size() + q.inflight() + workers - 1) / Math.max(1, workers)));
     for (LeasedWorker w : q.leases) {
@@ -103,10 +112,6 @@ final class TaskSubmitter {
         w.idleTimer = null;
       }
       w.stream.onNext(batch.build());
-    }
-    int wanted = Math.min(q.ready.size(), maxPendingLeases);
-    while (q.pendingLeaseRequests < wanted) {
-      requestLease(q);
     }
     for (LeasedWorker w : List.copyOf(q.leases)) {
       if (!w.closed && w.inflight.isEmpty() && q.ready.isEmpty() && w.idleTimer == null) {

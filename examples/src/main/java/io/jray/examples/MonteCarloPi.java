@@ -38,25 +38,30 @@ public final class MonteCarloPi {
     long perTask = args.length > 1 ? Long.parseLong(args[1]) : 100_000;
     JRay.init();
     try {
-      long start = System.nanoTime();
-      List<ObjectRef<Sample>> refs = new ArrayList<>(tasks);
-      for (int i = 0; i < tasks; i++) {
-        refs.add(JRay.task(MonteCarloPi::sample, perTask).remote());
-      }
-      long inside = 0;
-      long total = 0;
-      Map<Long, Integer> byWorker = new TreeMap<>();
-      for (Sample s : JRay.get(refs)) {
-        inside += s.inside();
-        total += s.total();
-        byWorker.merge(s.workerPid(), 1, Integer::sum);
-      }
-      double pi = 4.0 * inside / total;
-      System.out.printf("pi ~= %.6f (error %.6f) from %,d samples in %d tasks, %.2f s%n", pi, Math.abs(pi - Math.PI),
-          total, tasks, (System.nanoTime() - start) / 1e9);
-      System.out.println("tasks per worker process (pid: tasks): " + byWorker);
+      run(tasks, perTask);
     } finally {
       JRay.shutdown();
     }
+  }
+
+  /** Runs the estimate on the cluster this JVM is connected to and prints it. */
+  public static void run(int tasks, long perTask) {
+    long start = System.nanoTime();
+    List<ObjectRef<Sample>> refs = new ArrayList<>(tasks);
+    for (int i = 0; i < tasks; i++) {
+      refs.add(JRay.task(MonteCarloPi::sample, perTask).remote());
+    }
+    long inside = 0;
+    long total = 0;
+    Map<Long, Integer> byWorker = new TreeMap<>();
+    for (Sample s : JRay.get(refs)) {
+      inside += s.inside();
+      total += s.total();
+      byWorker.merge(s.workerPid(), 1, Integer::sum);
+    }
+    double pi = 4.0 * inside / total;
+    System.out.printf("pi ~= %.6f (error %.6f) from %,d samples in %d tasks, %.2f s%n", pi, Math.abs(pi - Math.PI),
+        total, tasks, (System.nanoTime() - start) / 1e9);
+    System.out.println(tasks + " tasks ran on " + byWorker.size() + " worker processes (pid=tasks): " + byWorker);
   }
 }

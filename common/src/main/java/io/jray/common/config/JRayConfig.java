@@ -50,7 +50,6 @@ public final class JRayConfig {
       key("lease.idle-ms", "50", "an owner returns a leased worker after its queue was empty this long");
   public static final Key PUSH_PIPELINE_DEPTH =
       key("push.pipeline-depth", "64", "tasks in flight on one leased worker");
-  public static final Key TASK_MAX_RETRIES = key("task.max-retries", "3", "default retries of a crashed task");
   public static final Key DRIVER_CHECK_MS =
       key("driver.check-ms", "1000", "how often a raylet checks that its drivers are alive");
   public static final Key LOG_LEVEL = key("log.level", "INFO", "log level of every JRay process");

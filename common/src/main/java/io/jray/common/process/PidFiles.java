@@ -59,7 +59,22 @@ public final class PidFiles {
   }
 
   public static boolean isJRay(ProcessHandle h) {
-    return h.info().commandLine().map(c -> c.contains("io.jray.")).orElse(false)
-        || h.info().arguments().map(a -> String.join(" ", a).contains("io.jray.")).orElse(false);
+    return commandLine(h).contains("io.jray.");
+  }
+
+  /**
+   * The full command line. Read from /proc where it exists: {@code ProcessHandle.Info} comes back
+   * empty for our JVMs, whose class paths make command lines of many kilobytes.
+   */
+  public static String commandLine(ProcessHandle h) {
+    Path proc = Path.of("/proc", Long.toString(h.pid()), "cmdline");
+    try {
+      if (Files.exists(proc)) {
+        return new String(Files.readAllBytes(proc), java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+      }
+    } catch (IOException e) {
+      // gone meanwhile, or not ours to read: fall back below
+    }
+    return h.info().commandLine().orElse("");
   }
 }

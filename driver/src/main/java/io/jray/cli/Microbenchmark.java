@@ -1,0 +1,250 @@
+package io.jray.cli;
+
+import io.jray.api.JRay;
+import io.jray.api.ObjectRef;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * The core of {@code jray microbenchmark}: throughput of the basic operations, with metric names
+ * and definitions taken from Ray's {@code ray microbenchmark} ({@code python/ray/_private/ray_perf.py})
+ * so the numbers can be set side by side.
+ *
+ * <p>Each metric is warmed up, then measured in several time-boxed runs; the result is the median
+ * and spread of the per-run rates. A run counts the operations it completed and divides by the
+ * time they actually took (the last batch may end after the time box), so a slow final batch
+ * cannot inflate the rate. It assumes {@code JRay.init(...)} has been called, and drives the
+ * cluster from the calling thread only: these are the "single client" metrics.
+ */
+public final class Microbenchmark {
+  /** The metrics {@link #run} knows, in the order it is suggested to run them. */
+  public static final List<String> METRICS = List.of(
+      "single_client_tasks_sync",
+      "single_client_tasks_async",
+      "single_client_tasks_and_get_batch",
+      "single_client_put_calls",
+      "single_client_get_calls");
+
+  /** Tasks kept in flight by {@code single_client_tasks_async}, as in Ray. */
+  static final int ASYNC_TASKS_IN_FLIGHT = 1000;
+
+  /** Tasks per batch of {@code single_client_tasks_and_get_batch}, as in Ray. */
+  static final int GET_BATCH_SIZE = 1000;
+
+  /**
+   * put/get calls between two looks at the clock: one call takes microseconds, so a batch of 100
+   * overruns the time box by well under a millisecond.
+   */
+  private static final int CALLS_PER_CHECK = 100;
+
+  private Microbenchmark() {}
+
+  /**
+   * The outcome of one metric: the median, minimum and maximum of the per-run rates, in
+   * {@code unit}, and each run's rate in the order they ran.
+   */
+  public record Result(String name, double median, double min, double max, String unit, List<Double> runs) {
+    public Result {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(unit, "unit");
+      runs = List.copyOf(runs);
+    }
+
+    /** Sample standard deviation of the runs; 0 for a single run. */
+    public double stddev() {
+      int n = runs.size();
+      if (n < 2) {
+        return 0;
+      }
+      double mean = runs.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+      double squares = runs.stream().mapToDouble(r -> (r - mean) * (r - mean)).sum();
+      return Math.sqrt(squares / (n - 1));
+    }
+  }
+
+  /** One metric, ready to run: each call of {@code batch} does some operations and returns how many. */
+  private record Metric(String unit, LongSupplier batch) {}
+
+  /**
+   * Runs each of {@code metricNames} (see {@link #METRICS}) in order: warms it up for
+   * {@code warmup}, then measures {@code repetitions} runs of {@code measure} each. Progress goes
+   * to {@code System.err}. Every name is checked before anything runs.
+   *
+   * @throws IllegalArgumentException for an unknown name, a negative duration or fewer than one repetition
+   */
+  public static List<Result> run(List<String> metricNames, Duration warmup, Duration measure, int repetitions) {
+    Objects.requireNonNull(metricNames, "metricNames");
+    Objects.requireNonNull(warmup, "warmup");
+    Objects.requireNonNull(measure, "measure");
+    for (String name : metricNames) {
+      if (!METRICS.contains(name)) {
+        throw new IllegalArgumentException("Unknown metric '" + name + "'; known metrics: " + String.join(", ", METRICS));
+      }
+    }
+    if (warmup.isNegative() || measure.isNegative()) {
+      throw new IllegalArgumentException("warmup and measure must not be negative, got " + warmup + " and " + measure);
+    }
+    if (repetitions < 1) {
+      throw new IllegalArgumentException("repetitions must be >= 1, got " + repetitions);
+    }
+    List<Result> results = new ArrayList<>(metricNames.size());
+    for (String name : metricNames) {
+      results.add(runOne(name, metric(name), warmup, measure, repetitions));
+    }
+    return results;
+  }
+
+  private static Metric metric(String name) {
+    return switch (name) {
+      case "single_client_tasks_sync" -> new Metric("tasks/s", () -> {
+        JRay.task(BenchTasks::noop).remote().get();
+        return 1;
+      });
+      // Ray: ray.get([small_value.remote() for _ in range(1000)]), counted as 1000 tasks.
+      case "single_client_tasks_async" -> new Metric("tasks/s", () -> submitAndGet(ASYNC_TASKS_IN_FLIGHT));
+      // Ray runs the same 1000-task submit-then-get batch here but counts each batch as one
+      // operation (timeit multiplier 1), so its figure is batches per second; we keep that so the
+      // numbers compare directly. Multiply by GET_BATCH_SIZE for tasks per second.
+      case "single_client_tasks_and_get_batch" -> new Metric("batches/s", () -> {
+        submitAndGet(GET_BATCH_SIZE);
+        return 1;
+      });
+      case "single_client_put_calls" -> new Metric("calls/s", () -> {
+        for (int i = 0; i < CALLS_PER_CHECK; i++) {
+          JRay.put(0);
+        }
+        return CALLS_PER_CHECK;
+      });
+      case "single_client_get_calls" -> {
+        // One object, fetched over and over: this times the owner's lookup, not the put.
+        ObjectRef<Integer> ref = JRay.put(0);
+        yield new Metric("calls/s", () -> {
+          for (int i = 0; i < CALLS_PER_CHECK; i++) {
+            JRay.get(ref);
+          }
+          return CALLS_PER_CHECK;
+        });
+      }
+      default -> throw new IllegalArgumentException(
+          "Unknown metric '" + name + "'; known metrics: " + String.join(", ", METRICS));
+    };
+  }
+
+  private static long submitAndGet(int tasks) {
+    List<ObjectRef<Integer>> refs = new ArrayList<>(tasks);
+    for (int i = 0; i < tasks; i++) {
+      refs.add(JRay.task(BenchTasks::noop).remote());
+    }
+    JRay.get(refs);
+    return tasks;
+  }
+
+  private static Result runOne(String name, Metric metric, Duration warmup, Duration measure, int repetitions) {
+    if (!warmup.isZero()) {
+      System.err.printf(Locale.ROOT, "warming up %s for %s...%n", name, seconds(warmup));
+      long end = System.nanoTime() + warmup.toNanos();
+      while (System.nanoTime() - end < 0) {
+        metric.batch().getAsLong();
+      }
+    }
+    List<Double> rates = new ArrayList<>(repetitions);
+    for (int run = 1; run <= repetitions; run++) {
+      System.err.printf(Locale.ROOT, "measuring %s, run %d/%d for %s...%n", name, run, repetitions, seconds(measure));
+      long start = System.nanoTime();
+      long end = start + measure.toNanos();
+      long ops = 0;
+      long now;
+      // At least one batch, so even a zero time box yields a rate rather than 0/0.
+      do {
+        ops += metric.batch().getAsLong();
+        now = System.nanoTime();
+      } while (now - end < 0);
+      double rate = ops / ((now - start) / 1e9);
+      rates.add(rate);
+      System.err.printf(Locale.ROOT, "  %.1f %s%n", rate, metric.unit());
+    }
+    List<Double> sorted = new ArrayList<>(rates);
+    Collections.sort(sorted);
+    int n = sorted.size();
+    double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    return new Result(name, median, sorted.get(0), sorted.get(n - 1), metric.unit(), rates);
+  }
+
+  private static String seconds(Duration d) {
+    double s = d.toNanos() / 1e9;
+    return s == Math.rint(s) ? String.format(Locale.ROOT, "%.0f s", s) : String.format(Locale.ROOT, "%.3f s", s);
+  }
+
+  /**
+   * One line per metric in the style of Ray's {@code ray microbenchmark}
+   * ({@code single_client_tasks_async per second 8000.5 +- 100.2}), where the first number is the
+   * median run and the second the standard deviation of the runs, followed by the unit, the
+   * extremes and every run.
+   */
+  public static String formatLine(Result r) {
+    StringBuilder runs = new StringBuilder();
+    for (double v : r.runs()) {
+      if (!runs.isEmpty()) {
+        runs.append(", ");
+      }
+      runs.append(String.format(Locale.ROOT, "%.1f", v));
+    }
+    return String.format(Locale.ROOT, "%s per second %.2f +- %.2f (%s; min %.2f, max %.2f, runs [%s])",
+        r.name(), r.median(), r.stddev(), r.unit(), r.min(), r.max(), runs);
+  }
+
+  /** The results as a JSON array of objects with name, unit, median, min, max and runs. */
+  public static String toJson(List<Result> results) {
+    StringBuilder sb = new StringBuilder("[");
+    for (int i = 0; i < results.size(); i++) {
+      Result r = results.get(i);
+      sb.append(i == 0 ? "\n" : ",\n");
+      sb.append("  {\"name\": ").append(jsonString(r.name()))
+          .append(", \"unit\": ").append(jsonString(r.unit()))
+          .append(", \"median\": ").append(jsonNumber(r.median()))
+          .append(", \"min\": ").append(jsonNumber(r.min()))
+          .append(", \"max\": ").append(jsonNumber(r.max()))
+          .append(", \"runs\": [");
+      for (int j = 0; j < r.runs().size(); j++) {
+        if (j > 0) {
+          sb.append(", ");
+        }
+        sb.append(jsonNumber(r.runs().get(j)));
+      }
+      sb.append("]}");
+    }
+    return sb.append(results.isEmpty() ? "]" : "\n]").toString();
+  }
+
+  private static String jsonNumber(double v) {
+    // JSON has no NaN or Infinity; null keeps the document parseable.
+    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : "null";
+  }
+
+  private static String jsonString(String s) {
+    StringBuilder sb = new StringBuilder("\"");
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    return sb.append('"').toString();
+  }
+}

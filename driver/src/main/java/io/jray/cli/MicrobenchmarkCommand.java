@@ -1,0 +1,82 @@
+package io.jray.cli;
+
+import io.jray.api.JRay;
+import io.jray.common.config.JRayConfig;
+import io.jray.common.process.LocalCluster;
+import io.jray.common.process.NodeOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jray microbenchmark}: Ray's microbenchmark metrics on a fresh local cluster (or on
+ * {@code --address}), one line per metric, or JSON with {@code --json}.
+ */
+@Command(name = "microbenchmark", mixinStandardHelpOptions = true, description = "Measure task and object throughput (metric names as in Ray).")
+final class MicrobenchmarkCommand implements Callable<Integer> {
+  @Option(names = "--metrics", split = ",", description = "metrics to run (default: all): ${COMPLETION-CANDIDATES}",
+      completionCandidates = MetricNames.class)
+  List<String> metrics;
+
+  @Option(names = "--json", description = "print the results as JSON")
+  boolean json;
+
+  @Option(names = "--warmup-seconds", defaultValue = "20",
+      description = "warm-up per metric (default ${DEFAULT-VALUE}; grpc-java needs 15-20 s)")
+  int warmup;
+
+  @Option(names = "--seconds", defaultValue = "5", description = "length of one measured run (default ${DEFAULT-VALUE})")
+  int seconds;
+
+  @Option(names = "--repetitions", defaultValue = "3", description = "measured runs per metric (default ${DEFAULT-VALUE})")
+  int repetitions;
+
+  @Option(names = "--address", paramLabel = "HOST:PORT", description = "run against this cluster instead of a fresh local one")
+  String address;
+
+  @Option(names = "--num-cpus", description = "CPUs of the local node (default: the core count)")
+  Double numCpus;
+
+  /** The metric names, for the help text. */
+  static final class MetricNames implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return Microbenchmark.METRICS.iterator();
+    }
+  }
+
+  @Override
+  public Integer call() {
+    List<String> names = metrics == null || metrics.isEmpty() ? Microbenchmark.METRICS : metrics;
+    LocalCluster cluster = null;
+    if (address == null) {
+      NodeOptions node = numCpus == null ? NodeOptions.defaults() : NodeOptions.defaults().withCpus(numCpus);
+      cluster = LocalCluster.start(Path.of(JRayConfig.get(JRayConfig.SESSION_ROOT)), 0, node, false);
+      System.setProperty(JRayConfig.AUTH_TOKEN.propertyName(), cluster.token());
+      JRay.init(cluster.gcsAddress());
+    } else {
+      ClusterTarget t = ClusterTarget.resolve(address);
+      System.setProperty(JRayConfig.AUTH_TOKEN.propertyName(), t.token());
+      JRay.init(t.address());
+    }
+    try {
+      List<Microbenchmark.Result> results = Microbenchmark.run(names, Duration.ofSeconds(warmup),
+          Duration.ofSeconds(seconds), repetitions);
+      if (json) {
+        System.out.println(Microbenchmark.toJson(results));
+      } else {
+        results.forEach(r -> System.out.println(Microbenchmark.formatLine(r)));
+      }
+    } finally {
+      JRay.shutdown();
+      if (cluster != null) {
+        cluster.stop();
+      }
+    }
+    return 0;
+  }
+
+}

@@ -1,0 +1,93 @@
+package io.jray.cli;
+
+import io.grpc.ManagedChannel;
+import io.jray.api.JobId;
+import io.jray.api.NodeId;
+import io.jray.common.gcs.GcsClient;
+import io.jray.common.grpc.Rpc;
+import io.jray.proto.GetAllJobsRequest;
+import io.jray.proto.GetAllNodesRequest;
+import io.jray.proto.GetNodeStatsReply;
+import io.jray.proto.GetNodeStatsRequest;
+import io.jray.proto.JobInfo;
+import io.jray.proto.NodeInfo;
+import io.jray.proto.NodeManagerServiceGrpc;
+import io.jray.proto.ResourceDemand;
+import io.jray.proto.WorkerStats;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Nodes (alive and dead), resources used/total, workers, and pending and infeasible demand. */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Show nodes, resources, workers and pending demand.")
+final class StatusCommand implements Callable<Integer> {
+  @Option(names = "--address", paramLabel = "HOST:PORT", description = "GCS address (default: the latest local cluster)")
+  String address;
+
+  @Override
+  public Integer call() {
+    ClusterTarget t = ClusterTarget.resolve(address);
+    try (GcsClient gcs = new GcsClient(t.address(), t.token())) {
+      var nodes = gcs.blocking().getAllNodes(GetAllNodesRequest.getDefaultInstance()).getNodesList();
+      var jobs = gcs.blocking().getAllJobs(GetAllJobsRequest.getDefaultInstance()).getJobsList();
+      System.out.println("======== JRay cluster status (GCS " + t.address() + ") ========");
+      long alive = nodes.stream().filter(n -> n.getState() == NodeInfo.State.ALIVE).count();
+      System.out.println("Nodes: " + alive + " alive, " + (nodes.size() - alive) + " dead");
+      Map<String, Integer> pending = new TreeMap<>();
+      Map<String, Integer> infeasible = new TreeMap<>();
+      for (NodeInfo n : nodes) {
+        String id = NodeId.fromBytes(n.getNodeId().toByteArray()).hex();
+        if (n.getState() == NodeInfo.State.DEAD) {
+          System.out.printf("  node %s  DEAD   %s:%d  since %tT: %s%n", id, n.getHost(), n.getRayletPort(),
+              n.getDeathTimeMs(), n.getDeathReason());
+          continue;
+        }
+        System.out.printf("  node %s  ALIVE  %s:%d%s%n", id, n.getHost(), n.getRayletPort(), n.getIsHead() ? "  (head)" : "");
+        GetNodeStatsReply s;
+        ManagedChannel ch = Rpc.channel(n.getHost(), n.getRayletPort(), t.token());
+        try {
+          s = NodeManagerServiceGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
+              .getNodeStats(GetNodeStatsRequest.getDefaultInstance());
+        } catch (RuntimeException e) {
+          System.out.println("    (raylet not answering: " + e.getMessage() + ")");
+          continue;
+        } finally {
+          ch.shutdownNow();
+        }
+        for (var e : new TreeMap<>(s.getTotalResourcesMap()).entrySet()) {
+          double used = e.getValue() - s.getAvailableResourcesMap().getOrDefault(e.getKey(), 0.0);
+          System.out.printf("    %-10s %s / %s used%n", e.getKey(), fmt(used), fmt(e.getValue()));
+        }
+        Map<String, Integer> states = new TreeMap<>();
+        for (WorkerStats w : s.getWorkersList()) {
+          states.merge(w.getState(), 1, Integer::sum);
+        }
+        System.out.println("    workers:   " + s.getWorkersCount() + (states.isEmpty() ? "" : " " + states)
+            + ", " + s.getWorkersStarted() + " started since boot, " + s.getLeasesGranted() + " leases granted");
+        for (ResourceDemand d : s.getDemandList()) {
+          (d.getInfeasible() ? infeasible : pending).merge(new TreeMap<>(d.getShapeMap()).toString(), d.getCount(),
+              Integer::sum);
+        }
+      }
+      System.out.println("Pending demand:" + (pending.isEmpty() ? " none" : ""));
+      pending.forEach((k, v) -> System.out.println("  " + k + " x " + v));
+      System.out.println("Infeasible demand:" + (infeasible.isEmpty() ? " none" : ""));
+      infeasible.forEach((k, v) -> System.out.println("  " + k + " x " + v + "  (no node has these resources)"));
+      long running = jobs.stream().filter(j -> j.getState() == JobInfo.State.RUNNING).count();
+      System.out.println("Jobs: " + running + " running, " + (jobs.size() - running) + " finished");
+      for (JobInfo j : jobs) {
+        if (j.getState() == JobInfo.State.RUNNING) {
+          System.out.println("  job " + JobId.fromBytes(j.getJobId().toByteArray()) + "  driver pid " + j.getDriverPid());
+        }
+      }
+    }
+    return 0;
+  }
+
+  private static String fmt(double d) {
+    return d == Math.rint(d) ? Long.toString((long) d) : String.format("%.2f", d);
+  }
+}

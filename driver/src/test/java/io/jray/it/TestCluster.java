@@ -1,0 +1,42 @@
+package io.jray.it;
+
+import io.jray.api.JRay;
+import io.jray.common.config.JRayConfig;
+import io.jray.common.process.LocalCluster;
+import io.jray.common.process.NodeOptions;
+import java.nio.file.Path;
+
+/**
+ * A real cluster for one test class: GCS and raylet JVMs started by the same launcher the CLI
+ * uses, and this JVM connected as the driver. Sessions go under {@code jray.session.root}
+ * (target/jray-sessions in the build), so their logs stay for a look after a failure.
+ */
+final class TestCluster implements AutoCloseable {
+  final LocalCluster cluster;
+
+  private TestCluster(LocalCluster cluster) {
+    this.cluster = cluster;
+  }
+
+  static TestCluster start(NodeOptions head) {
+    LocalCluster c = LocalCluster.start(Path.of(JRayConfig.get(JRayConfig.SESSION_ROOT)), 0, head, false);
+    return new TestCluster(c);
+  }
+
+  /** Connects this JVM as a driver. */
+  TestCluster connect() {
+    System.setProperty(JRayConfig.AUTH_TOKEN.propertyName(), cluster.token());
+    JRay.init(cluster.gcsAddress());
+    return this;
+  }
+
+  @Override
+  public void close() {
+    try {
+      JRay.shutdown();
+    } finally {
+      cluster.stop();
+      System.clearProperty(JRayConfig.AUTH_TOKEN.propertyName());
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package io.jray.it;
+
+import io.jray.api.JRay;
+import io.jray.api.ObjectRef;
+import io.jray.api.Remote;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** Remote tasks the integration tests run on worker JVMs. */
+@Remote
+public final class TestTasks {
+  private TestTasks() {}
+
+  public static int noop(int i) {
+    return i;
+  }
+
+  public static int increment(int i) {
+    return i + 1;
+  }
+
+  public static void sideEffect(String path) throws IOException {
+    Files.writeString(Path.of(path), "done");
+  }
+
+  public static String describe(Person p) {
+    return p.name() + " is " + p.age() + " and likes " + String.join(",", p.likes());
+  }
+
+  public static Person older(Person p, int years) {
+    return new Person(p.name(), p.age() + years, p.likes(), p.scores());
+  }
+
+  public static Map<String, int[]> arrays(int n) {
+    int[] a = new int[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = i * i;
+    }
+    return Map.of("squares", a);
+  }
+
+  public static int fail(String message) {
+    throw new IllegalStateException(message);
+  }
+
+  public static long sleepMillis(long ms) throws InterruptedException {
+    Thread.sleep(ms);
+    return ms;
+  }
+
+  /** Start and end of a one-second task, on the machine-wide monotonic clock (shared by processes on Linux). */
+  public static long[] timed(long ms) throws InterruptedException {
+    long start = System.nanoTime();
+    Thread.sleep(ms);
+    return new long[] {start, System.nanoTime(), ProcessHandle.current().pid()};
+  }
+
+  /** Sums 1..n with a binary tree of nested tasks, {@code depth} levels deep. */
+  public static long treeSum(long from, long to, int depth) {
+    if (depth == 0 || to - from < 2) {
+      long s = 0;
+      for (long i = from; i <= to; i++) {
+        s += i;
+      }
+      return s;
+    }
+    long mid = (from + to) / 2;
+    ObjectRef<Long> left = JRay.task(TestTasks::treeSum, from, mid, depth - 1).remote();
+    ObjectRef<Long> right = JRay.task(TestTasks::treeSum, mid + 1, to, depth - 1).remote();
+    return JRay.get(left) + JRay.get(right);
+  }
+
+  /** First attempt: records its pid and hangs (to be killed); later attempts return 42. */
+  public static int crashOnce(String pidFile) throws Exception {
+    Path p = Path.of(pidFile);
+    if (Files.exists(p)) {
+      return 42;
+    }
+    Files.writeString(p, Long.toString(ProcessHandle.current().pid()));
+    Thread.sleep(120_000);
+    return -1;
+  }
+
+  public static String context() {
+    var c = JRay.runtimeContext();
+    return c.jobId() + "/" + c.nodeId() + "/" + c.workerId() + "/" + c.taskId();
+  }
+
+  public static int needsAccel() {
+    return 1;
+  }
+
+  public static List<Integer> sumOfRefs(List<ObjectRef<Integer>> refs) {
+    return JRay.get(refs);
+  }
+
+  /** A user record with a list and an array: Fory serializes it without Serializable. */
+  public record Person(String name, int age, List<String> likes, double[] scores) {}
+}
