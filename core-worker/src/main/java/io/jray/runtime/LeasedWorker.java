@@ -6,11 +6,10 @@ import io.jray.proto.Address;
 import io.jray.proto.PushTaskRequest;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * A worker this owner holds a lease on, with the one stream that carries batches of tasks to it
- * and results back (DESIGN §4, §11). State of the submitter loop.
+ * and results back (DESIGN §4, §11). Guarded by the submitter's monitor.
  */
 final class LeasedWorker {
   final ByteString leaseId;
@@ -19,7 +18,7 @@ final class LeasedWorker {
   final SchedulingQueue queue;
   final Map<ByteString, PendingTask> inflight = new HashMap<>();
   StreamObserver<PushTaskRequest> stream;
-  ScheduledFuture<?> idleTimer;
+  long lastActiveNanos;
   boolean closed;
 
   LeasedWorker(ByteString leaseId, Address worker, Address raylet, SchedulingQueue queue) {

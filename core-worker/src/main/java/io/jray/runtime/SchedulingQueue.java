@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * Ready tasks of one scheduling class (resource shape + function) and the leases that run them:
- * tasks of a class can reuse each other's workers. State of the submitter loop.
+ * tasks of a class can reuse each other's workers. Guarded by the submitter's monitor.
  */
 final class SchedulingQueue {
   /** What makes two tasks share leases. */
