@@ -1,0 +1,102 @@
+package io.jray.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.jray.api.JobId;
+import io.jray.common.gcs.GcsClient;
+import io.jray.common.grpc.Rpc;
+import io.jray.common.process.JvmLauncher;
+import io.jray.common.process.NodeOptions;
+import io.jray.proto.GetJobRequest;
+import io.jray.proto.GetNodeStatsRequest;
+import io.jray.proto.JobInfo;
+import io.jray.proto.NodeManagerServiceGrpc;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A job ends when its driver shuts down or dies (kill -9): GCS marks it finished, its workers stop. */
+class DriverLifecycleIT {
+  private static TestCluster cluster;
+
+  @BeforeAll
+  static void start() {
+    cluster = TestCluster.start(NodeOptions.defaults().withCpus(2));
+  }
+
+  @AfterAll
+  static void stop() {
+    cluster.cluster.stop();
+  }
+
+  private record Driver(Process process, JobId job) {}
+
+  private static Driver startDriver(String mode) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(JvmLauncher.javaBinary()));
+    cmd.addAll(JvmLauncher.BASE_FLAGS);
+    cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), DriverProgram.class.getName(), mode));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("JRAY_ADDRESS", cluster.cluster.gcsAddress());
+    pb.environment().put("JRAY_AUTH_TOKEN", cluster.cluster.token());
+    Process p = pb.start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    String line;
+    StringBuilder seen = new StringBuilder();
+    while ((line = out.readLine()) != null) {
+      seen.append(line).append('\n');
+      if (line.startsWith("RUNNING job=")) {
+        assertThat(line).endsWith("value=41");
+        JobId job = JobId.fromHex(line.substring("RUNNING job=".length(), line.indexOf(' ', 12)));
+        Thread.ofVirtual().start(() -> out.lines().forEach(l -> { }));
+        return new Driver(p, job);
+      }
+    }
+    throw new AssertionError("driver exited before running its task:\n" + seen);
+  }
+
+  private static long workersOf(JobId job) {
+    ManagedChannel ch = Rpc.channel("127.0.0.1", cluster.cluster.raylets().get(0).port(), cluster.cluster.token());
+    try {
+      return NodeManagerServiceGrpc.newBlockingStub(ch).getNodeStats(GetNodeStatsRequest.getDefaultInstance())
+          .getWorkersList().stream().filter(w -> w.getJobId().equals(ByteString.copyFrom(job.bytes()))).count();
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  private static JobInfo job(JobId id) {
+    try (GcsClient gcs = new GcsClient(cluster.cluster.gcsAddress(), cluster.cluster.token())) {
+      return gcs.blocking().getJob(GetJobRequest.newBuilder().setJobId(ByteString.copyFrom(id.bytes())).build())
+          .getJob();
+    }
+  }
+
+  @Test
+  void killedDriverEndsItsJobAndItsWorkersStop() throws Exception {
+    Driver d = startDriver("hang");
+    assertThat(workersOf(d.job())).isPositive();
+    assertThat(job(d.job()).getState()).isEqualTo(JobInfo.State.RUNNING);
+    new ProcessBuilder("kill", "-9", Long.toString(d.process().pid())).start().waitFor();
+    await().atMost(Duration.ofSeconds(30)).until(() -> job(d.job()).getState() == JobInfo.State.FINISHED);
+    assertThat(job(d.job()).getEndReason()).contains("died");
+    await().atMost(Duration.ofSeconds(30)).until(() -> workersOf(d.job()) == 0);
+  }
+
+  @Test
+  void driverShutdownEndsItsJobAndItsWorkersStop() throws Exception {
+    Driver d = startDriver("exit");
+    assertThat(d.process().waitFor()).isZero();
+    await().atMost(Duration.ofSeconds(30)).until(() -> job(d.job()).getState() == JobInfo.State.FINISHED);
+    assertThat(job(d.job()).getEndReason()).isEqualTo("JRay.shutdown()");
+    await().atMost(Duration.ofSeconds(30)).until(() -> workersOf(d.job()) == 0);
+  }
+}

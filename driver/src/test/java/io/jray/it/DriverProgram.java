@@ -1,0 +1,25 @@
+package io.jray.it;
+
+import io.jray.api.JRay;
+
+/**
+ * A driver in its own JVM for {@link DriverLifecycleIT}: connects through JRAY_ADDRESS and
+ * JRAY_AUTH_TOKEN, runs a task so the job has workers, prints its job id, then either shuts down
+ * ({@code exit}) or hangs until killed ({@code hang}).
+ */
+public final class DriverProgram {
+  private DriverProgram() {}
+
+  public static void main(String[] args) throws Exception {
+    JRay.init();
+    int v = JRay.task(TestTasks::noop, 41).remote().get();
+    System.out.println("RUNNING job=" + JRay.runtimeContext().jobId().hex() + " value=" + v);
+    System.out.flush();
+    if (args.length > 0 && args[0].equals("exit")) {
+      JRay.shutdown();
+      System.out.println("SHUTDOWN");
+      return;
+    }
+    Thread.sleep(Long.MAX_VALUE);
+  }
+}
