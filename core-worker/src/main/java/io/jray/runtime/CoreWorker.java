@@ -73,6 +73,7 @@ public final class CoreWorker implements JRayRuntime {
   private TaskSubmitter submitter;
   private TaskExecutor executor;
   private volatile boolean shutDown;
+  private static volatile CoreWorker current;
 
   CoreWorker(boolean driver, JobId jobId, NodeId nodeId, WorkerId workerId, Address raylet, String host,
       String token) {
@@ -96,8 +97,14 @@ public final class CoreWorker implements JRayRuntime {
     self = Address.newBuilder().setHost(host).setPort(server.getPort())
         .setWorkerId(ByteString.copyFrom(workerId.bytes())).setNodeId(ByteString.copyFrom(nodeId.bytes())).build();
     submitter = new TaskSubmitter(submitterLoop, table, channels, self, raylet, ByteString.copyFrom(jobId.bytes()));
+    current = this;
     LOG.info("{} {} of job {} serving on {}:{}", driver ? "driver" : "worker", workerId, jobId, host, server.getPort());
     return self;
+  }
+
+  /** The node this core worker leases from died: nothing it queues can run any more. */
+  void localNodeDied(String reason) {
+    submitter.rayletDied("the raylet of node " + nodeId + " died (" + reason + ")");
   }
 
   void onShutdown(Runnable r) {
@@ -138,6 +145,21 @@ public final class CoreWorker implements JRayRuntime {
     currentTask = rootTaskId;
   }
 
+  /** The core worker of this JVM, or null before init / after shutdown. Internal. */
+  public static CoreWorker current() {
+    return current;
+  }
+
+  /** How many objects this process owns now (for tests and status). */
+  public int ownedObjectCount() {
+    return table.size();
+  }
+
+  /** Counts a ref to an object owned here that was deserialized in this JVM. */
+  <T> ObjectRefImpl<T> adopt(ObjectRefImpl<T> ref) {
+    return ref.ownedBy(self.getWorkerId().toByteArray()) ? table.track(ref) : ref;
+  }
+
   CompletableFuture<ObjectValue> ownedObject(ObjectId id) {
     return table.get(id);
   }
@@ -159,8 +181,7 @@ public final class CoreWorker implements JRayRuntime {
           + (value == null ? "null" : value.getClass().getName()) + "): " + e.getMessage(), e);
     }
     ObjectId id = ObjectId.forPut(currentTask, putIndex.incrementAndGet());
-    table.addReady(id, ObjectValue.of(bytes));
-    return new ObjectRefImpl<>(id, self);
+    return table.addReady(id, ObjectValue.of(bytes), self);
   }
 
   @Override
@@ -350,14 +371,14 @@ public final class CoreWorker implements JRayRuntime {
         }
       }
     }
-    table.addPending(returnId);
+    ObjectRefImpl<R> ref = table.addPending(returnId, self);
     if (deps == null) {
       queue(spec, encoded, returnId, fn);
     } else {
       CompletableFuture.allOf(deps.toArray(CompletableFuture[]::new))
           .whenComplete((v, e) -> queue(spec, encoded, returnId, fn));
     }
-    return new ObjectRefImpl<>(returnId, self);
+    return ref;
   }
 
   @SuppressWarnings("unchecked")
@@ -398,6 +419,9 @@ public final class CoreWorker implements JRayRuntime {
       return;
     }
     shutDown = true;
+    if (current == this) {
+      current = null;
+    }
     if (submitter != null) {
       submitter.shutdown();
     }

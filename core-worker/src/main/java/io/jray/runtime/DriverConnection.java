@@ -153,6 +153,14 @@ final class DriverConnection {
     } finally {
       rayletChannel.shutdownNow();
     }
+    // Learn of the local node's death from GCS, so queued tasks fail instead of waiting forever.
+    var events = new io.jray.common.concurrent.EventLoop("driver-gcs-events");
+    gcs.subscribe("driver-" + jobId, events, m -> {
+      if (m.hasNode() && m.getNode().getNodeId().equals(local.getNodeId())
+          && m.getNode().getState() == NodeInfo.State.DEAD) {
+        cw.localNodeDied(m.getNode().getDeathReason());
+      }
+    }, events.timer());
     cw.onShutdown(() -> {
       try {
         gcs.blocking().withDeadlineAfter(5, TimeUnit.SECONDS).markJobFinished(MarkJobFinishedRequest.newBuilder()
@@ -161,6 +169,7 @@ final class DriverConnection {
         LOG.warn("job {}: cannot tell GCS the job finished: {}", jobId, e.toString());
       }
       gcs.close();
+      events.close();
       if (owned != null) {
         owned.stop();
       }

@@ -47,6 +47,15 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
     return c;
   }
 
+  /**
+   * A ref deserialized in its owner's JVM counts like the one the owner handed out, so the object
+   * stays while either lives (Java serialization and Fory both call this).
+   */
+  private Object readResolve() {
+    CoreWorker cw = CoreWorker.current();
+    return cw == null ? this : cw.adopt(this);
+  }
+
   WorkerId ownerWorkerId() {
     return WorkerId.fromBytes(ownerWorkerId);
   }

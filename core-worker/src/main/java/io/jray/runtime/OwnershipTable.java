@@ -1,40 +1,89 @@
 package io.jray.runtime;
 
 import io.jray.api.ObjectId;
+import io.jray.proto.Address;
+import java.lang.ref.Cleaner;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Objects this core worker owns (its puts and the returns of tasks it submitted): pending until
  * the task's result arrives, then a value or an error (DESIGN §5).
  *
+ * <p>An entry lives while a live {@link ObjectRefImpl} to it exists in this JVM: every ref the
+ * owner hands out is counted and registered with a {@link Cleaner}, which uncounts it once the ref
+ * is unreachable; the last one removes the entry. A task argument needs no count of its own: the
+ * submitter resolves it to the value (held by the task) before the ref can go away. Borrowers in
+ * other processes are not counted yet (issue 5): a ref that left this JVM inside a value stays
+ * readable only while a ref to it lives here.
+ *
  * <p>Concurrency: a concurrent map of futures rather than loop state, because {@code get} is
- * called from any user thread and results arrive on gRPC threads; a future is completed exactly
- * once, which is the only transition an entry makes. Reference counting joins with issue 3.
+ * called from any user thread, results arrive on gRPC threads and releases on the cleaner thread;
+ * a future is completed exactly once.
  */
 final class OwnershipTable {
-  private final ConcurrentHashMap<ObjectId, CompletableFuture<ObjectValue>> objects = new ConcurrentHashMap<>();
+  private static final Cleaner CLEANER = Cleaner.create();
 
-  CompletableFuture<ObjectValue> addPending(ObjectId id) {
-    CompletableFuture<ObjectValue> f = new CompletableFuture<>();
-    objects.put(id, f);
-    return f;
+  private static final class Entry {
+    final CompletableFuture<ObjectValue> value;
+    final AtomicInteger localRefs = new AtomicInteger();
+
+    Entry(CompletableFuture<ObjectValue> value) {
+      this.value = value;
+    }
   }
 
-  void addReady(ObjectId id, ObjectValue v) {
-    objects.put(id, CompletableFuture.completedFuture(v));
+  /** Uncounts one ref; must not hold the ref itself, or it would never become unreachable. */
+  private record Release(OwnershipTable table, ObjectId id) implements Runnable {
+    @Override
+    public void run() {
+      table.release(id);
+    }
+  }
+
+  private final ConcurrentHashMap<ObjectId, Entry> objects = new ConcurrentHashMap<>();
+
+  /** A new pending object and the first ref to it. */
+  <T> ObjectRefImpl<T> addPending(ObjectId id, Address owner) {
+    objects.put(id, new Entry(new CompletableFuture<>()));
+    return track(new ObjectRefImpl<>(id, owner));
+  }
+
+  /** A new ready object (a put) and the first ref to it. */
+  <T> ObjectRefImpl<T> addReady(ObjectId id, ObjectValue v, Address owner) {
+    objects.put(id, new Entry(CompletableFuture.completedFuture(v)));
+    return track(new ObjectRefImpl<>(id, owner));
+  }
+
+  /** Counts a ref to an owned object (also one deserialized here); returns it. */
+  <T> ObjectRefImpl<T> track(ObjectRefImpl<T> ref) {
+    Entry e = objects.get(ref.id());
+    if (e != null) {
+      e.localRefs.incrementAndGet();
+      CLEANER.register(ref, new Release(this, ref.id()));
+    }
+    return ref;
+  }
+
+  private void release(ObjectId id) {
+    Entry e = objects.get(id);
+    if (e != null && e.localRefs.decrementAndGet() == 0) {
+      objects.remove(id, e);
+    }
   }
 
   /** Completes a pending object; a second result for the same object (a retried task) is ignored. */
   void complete(ObjectId id, ObjectValue v) {
-    CompletableFuture<ObjectValue> f = objects.get(id);
-    if (f != null) {
-      f.complete(v);
+    Entry e = objects.get(id);
+    if (e != null) {
+      e.value.complete(v);
     }
   }
 
   CompletableFuture<ObjectValue> get(ObjectId id) {
-    return objects.get(id);
+    Entry e = objects.get(id);
+    return e == null ? null : e.value;
   }
 
   int size() {

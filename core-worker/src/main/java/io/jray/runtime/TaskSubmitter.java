@@ -53,6 +53,7 @@ final class TaskSubmitter {
   private final int maxPendingLeases = 10;
   private final Map<SchedulingQueue.Key, SchedulingQueue> queues = new HashMap<>();
   private boolean shutdown;
+  private String rayletDead;
 
   TaskSubmitter(EventLoop loop, OwnershipTable table, ChannelCache channels, Address self, Address raylet,
       ByteString jobId) {
@@ -69,6 +70,10 @@ final class TaskSubmitter {
   synchronized void submit(PendingTask t) {
     if (shutdown) {
       fail(t, RemoteErrors.of(ErrorInfo.Type.SYSTEM_ERROR, "JRay is shutting down", t.functionName));
+      return;
+    }
+    if (rayletDead != null) {
+      fail(t, RemoteErrors.of(ErrorInfo.Type.TASK_UNSCHEDULABLE, rayletDead, t.functionName));
       return;
     }
     SchedulingQueue.Key key = new SchedulingQueue.Key(t.spec.getResourcesMap(), t.spec.getFunction());
@@ -170,7 +175,7 @@ final class TaskSubmitter {
 
   private synchronized void leaseFailed(SchedulingQueue q, Status s) {
     q.pendingLeaseRequests--;
-    if (shutdown) {
+    if (shutdown || rayletDead != null) {
       return;
     }
     LOG.warn("lease request to raylet {}:{} failed: {} {}", raylet.getHost(), raylet.getPort(), s.getCode(),
@@ -310,6 +315,31 @@ final class TaskSubmitter {
     while (!q.ready.isEmpty()) {
       PendingTask t = q.ready.poll();
       fail(t, RemoteErrors.of(type, message, t.functionName));
+    }
+  }
+
+  /**
+   * The local raylet's node was marked DEAD: no lease can be had any more, so every queued task
+   * fails now (and every later submit at once) instead of waiting forever. Tasks in flight on its
+   * workers died with them.
+   */
+  synchronized void rayletDied(String reason) {
+    if (rayletDead != null || shutdown) {
+      return;
+    }
+    rayletDead = reason;
+    LOG.error("{}: failing every queued and running task", reason);
+    for (SchedulingQueue q : queues.values()) {
+      failQueued(q, ErrorInfo.Type.TASK_UNSCHEDULABLE, reason);
+      for (LeasedWorker w : List.copyOf(q.leases)) {
+        for (PendingTask t : w.inflight.values()) {
+          fail(t, RemoteErrors.of(ErrorInfo.Type.WORKER_CRASHED, reason + " while task " + t.functionName
+              + " ran there", t.functionName));
+        }
+        w.inflight.clear();
+        w.closed = true;
+      }
+      q.leases.clear();
     }
   }
 

@@ -142,6 +142,25 @@ class TasksIT {
   }
 
   @Test
+  void objectsWhoseRefsAreGoneAreFreedByTheOwner() {
+    io.jray.runtime.CoreWorker owner = io.jray.runtime.CoreWorker.current();
+    ObjectRef<String> kept = JRay.put("kept");
+    ObjectRef<Integer> keptResult = JRay.task(TestTasks::noop, 9).remote();
+    int before = owner.ownedObjectCount();
+    for (int i = 0; i < 2_000; i++) {
+      JRay.put(new byte[1024]);
+      JRay.get(JRay.task(TestTasks::noop, i).remote());
+    }
+    assertThat(owner.ownedObjectCount()).isGreaterThanOrEqualTo(before);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+      System.gc();
+      return owner.ownedObjectCount() <= before;
+    });
+    assertThat(kept.get()).isEqualTo("kept");
+    assertThat(keptResult.get()).isEqualTo(9);
+  }
+
+  @Test
   void runtimeContextNamesJobNodeWorkerAndTask() {
     var driver = JRay.runtimeContext();
     assertThat(driver.isDriver()).isTrue();

@@ -64,6 +64,11 @@ public final class EventLoop implements Executor, AutoCloseable {
     return timer.scheduleWithFixedDelay(() -> execute(task), periodMs, periodMs, TimeUnit.MILLISECONDS);
   }
 
+  /** The loop's timer, for APIs that take a scheduler (tasks run on the timer thread, not the loop). */
+  public ScheduledExecutorService timer() {
+    return timer;
+  }
+
   @Override
   public void close() {
     timer.shutdownNow();

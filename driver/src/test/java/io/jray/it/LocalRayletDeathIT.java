@@ -1,0 +1,58 @@
+package io.jray.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jray.api.JRay;
+import io.jray.api.ObjectRef;
+import io.jray.api.exception.TaskUnschedulableException;
+import io.jray.api.exception.WorkerCrashedException;
+import io.jray.common.process.NodeOptions;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The driver's own raylet is killed with kill -9: nothing can be leased any more, so running and
+ * queued tasks fail with typed exceptions once GCS marks the node dead, and {@code get} returns.
+ */
+class LocalRayletDeathIT {
+  private static TestCluster cluster;
+
+  @BeforeAll
+  static void start() {
+    System.setProperty("jray.health-check.period-ms", "200");
+    System.setProperty("jray.health-check.timeout-ms", "500");
+    try {
+      cluster = TestCluster.start(NodeOptions.defaults().withCpus(1)).connect();
+    } finally {
+      System.clearProperty("jray.health-check.period-ms");
+      System.clearProperty("jray.health-check.timeout-ms");
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    cluster.close();
+  }
+
+  @Test
+  void runningAndQueuedTasksFailWhenTheLocalRayletDies() throws Exception {
+    ObjectRef<Long> running = JRay.task(TestTasks::sleepMillis, 120_000L).setMaxRetries(5).remote();
+    ObjectRef<Long> queued = JRay.task(TestTasks::sleepMillis, 1L).remote();
+    assertThat(JRay.wait(java.util.List.of(running), 1, Duration.ofSeconds(3)).ready()).isEmpty();
+    long raylet = cluster.cluster.raylets().get(0).pid();
+    new ProcessBuilder("kill", "-9", Long.toString(raylet)).start().waitFor();
+    Duration bound = Duration.ofSeconds(60);
+    assertThatThrownBy(() -> running.get(bound))
+        .isInstanceOfAny(WorkerCrashedException.class, TaskUnschedulableException.class)
+        .hasMessageContaining("died");
+    assertThatThrownBy(() -> queued.get(bound))
+        .isInstanceOfAny(WorkerCrashedException.class, TaskUnschedulableException.class)
+        .hasMessageContaining("died");
+    ObjectRef<Integer> later = JRay.task(TestTasks::noop, 1).remote();
+    assertThatThrownBy(() -> later.get(bound)).isInstanceOf(TaskUnschedulableException.class)
+        .hasMessageContaining("raylet of node");
+  }
+}
