@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * The runtime behind {@code io.jray.api.JRay} in a driver or a worker: owns the objects it
  * creates, submits tasks, serves its gRPC endpoint, and (in a worker) executes pushed tasks.
  *
- * <p>Threads: the {@code submitter} loop owns leases and in-flight tasks; the ownership table is
+ * <p>Threads: the task submitter (its monitor) owns leases and in-flight tasks; the ownership table is
  * a concurrent map of futures (completed once); {@code task-executor} runs user code in workers;
  * API calls come from any user thread.
  */
@@ -60,7 +60,10 @@ public final class CoreWorker implements JRayRuntime {
   private final Address raylet;
   private final String host;
   private final ChannelCache channels;
-  private final OwnershipTable table = new OwnershipTable();
+  private final OwnershipTable table = new OwnershipTable(this::freed);
+  private static final java.lang.ref.Cleaner VIEWS = java.lang.ref.Cleaner.create();
+  private volatile io.jray.objectstore.StoreClient store;
+  private volatile long inlineThreshold = Long.MAX_VALUE;
   private final EventLoop submitterLoop = new EventLoop("submitter");
   private final ObjectFetcher fetcher;
   private final AtomicInteger putIndex = new AtomicInteger();
@@ -96,10 +99,106 @@ public final class CoreWorker implements JRayRuntime {
     server = Rpc.startServer("0.0.0.0", 0, token, null, new CoreWorkerRpcService(this));
     self = Address.newBuilder().setHost(host).setPort(server.getPort())
         .setWorkerId(ByteString.copyFrom(workerId.bytes())).setNodeId(ByteString.copyFrom(nodeId.bytes())).build();
-    submitter = new TaskSubmitter(submitterLoop, table, channels, self, raylet, ByteString.copyFrom(jobId.bytes()));
+    submitter = new TaskSubmitter(submitterLoop, table, channels, self, raylet, ByteString.copyFrom(jobId.bytes()),
+        id -> {
+          io.jray.objectstore.StoreClient s = store;
+          if (s != null) {
+            s.delete(id);
+          }
+        });
     current = this;
     LOG.info("{} {} of job {} serving on {}:{}", driver ? "driver" : "worker", workerId, jobId, host, server.getPort());
     return self;
+  }
+
+  private final CountDownLatch registered = new CountDownLatch(1);
+
+  /** The worker registered and mapped its store: pushed tasks may run now. */
+  void ready() {
+    registered.countDown();
+  }
+
+  /** Tasks wait for this: a lease can be granted a moment before the worker reads its registration reply. */
+  void awaitReady() throws InterruptedException {
+    registered.await();
+  }
+
+  /** Maps the node's object store, told by the raylet at registration. */
+  void attachStore(io.jray.proto.StoreInfo info) {
+    if (info.getArenaPath().isEmpty()) {
+      return;
+    }
+    store = new io.jray.objectstore.StoreClient(java.nio.file.Path.of(info.getArenaPath()), info.getCapacity(),
+        channels.get(raylet.getHost(), raylet.getPort()), workerId);
+    inlineThreshold = info.getInlineThreshold();
+    LOG.info("mapped the object store of node {} ({} bytes, objects over {} bytes go there)", nodeId,
+        info.getCapacity(), inlineThreshold);
+  }
+
+  /** The owner dropped its last ref: a stored copy is deleted from the node's store. */
+  private void freed(ObjectId id, ObjectValue v) {
+    io.jray.objectstore.StoreClient s = store;
+    if (v.isStored() && s != null && !shutDown) {
+      s.delete(id);
+    }
+  }
+
+  /**
+   * Writes a large value into this node's store as {@code id}; returns where it lives, or null
+   * when the value is small enough to travel inline (then {@code inline[0]} holds its bytes).
+   */
+  io.jray.proto.StoredLocation storeIfLarge(ObjectId id, Object value, byte[][] inline) {
+    StoredValueFormat.Encoded e;
+    try {
+      e = StoredValueFormat.encode(value);
+    } catch (RuntimeException ex) {
+      throw new IllegalArgumentException("cannot serialize " + (value == null ? "null" : value.getClass().getName())
+          + ": " + ex.getMessage(), ex);
+    }
+    io.jray.objectstore.StoreClient s = store;
+    long size = e.storedSize();
+    if (s == null || size <= inlineThreshold) {
+      inline[0] = e.inlineBytes();
+      return null;
+    }
+    try {
+      s.put(id, size, true, e::writeTo);
+    } catch (io.jray.objectstore.StoreFullException ex) {
+      throw new io.jray.api.exception.ObjectStoreFullException(ex.getMessage());
+    }
+    return io.jray.proto.StoredLocation.newBuilder().setNodeId(ByteString.copyFrom(nodeId.bytes())).setSize(size)
+        .build();
+  }
+
+  /** Reads a stored object from this node's store (copying arrays, viewing ByteBuffers). */
+  Object readStored(ObjectId id, io.jray.proto.StoredLocation where) {
+    if (!where.getNodeId().equals(ByteString.copyFrom(nodeId.bytes()))) {
+      throw new ObjectLostException("object " + id + " lives in the object store of node "
+          + NodeId.fromBytes(where.getNodeId().toByteArray()) + "; reading objects of other nodes is not"
+          + " supported yet (multi-node object transfer)");
+    }
+    io.jray.objectstore.StoreClient s = store;
+    if (s == null) {
+      throw new ObjectLostException("object " + id + " is in the object store, which this process has not mapped");
+    }
+    java.lang.foreign.MemorySegment seg = s.get(id, 30_000);
+    if (seg == null) {
+      throw new ObjectLostException("object " + id + " is not in the object store of node " + nodeId
+          + " (freed, or its node lost it)");
+    }
+    boolean view = StoredValueFormat.isView(seg);
+    try {
+      Object o = StoredValueFormat.decode(seg);
+      if (view) {
+        // a zero-copy view: the object stays held in the store while the view is reachable
+        VIEWS.register(o, () -> s.release(id));
+      }
+      return o;
+    } finally {
+      if (!view) {
+        s.release(id);
+      }
+    }
   }
 
   /** The node this core worker leases from died: nothing it queues can run any more. */
@@ -173,15 +272,10 @@ public final class CoreWorker implements JRayRuntime {
 
   @Override
   public <T> ObjectRef<T> put(T value) {
-    byte[] bytes;
-    try {
-      bytes = ObjectCodec.encode(value);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("cannot serialize the value given to JRay.put ("
-          + (value == null ? "null" : value.getClass().getName()) + "): " + e.getMessage(), e);
-    }
     ObjectId id = ObjectId.forPut(currentTask, putIndex.incrementAndGet());
-    return table.addReady(id, ObjectValue.of(bytes), self);
+    byte[][] inline = new byte[1][];
+    io.jray.proto.StoredLocation where = storeIfLarge(id, value, inline);
+    return table.addReady(id, where == null ? ObjectValue.of(inline[0]) : ObjectValue.inStore(where), self);
   }
 
   @Override
@@ -214,6 +308,9 @@ public final class CoreWorker implements JRayRuntime {
   }
 
   private Object decode(ObjectValue v, ObjectRef<?> ref) {
+    if (v.isStored()) {
+      return readStored(ref.id(), v.stored());
+    }
     try {
       return ObjectCodec.decode(v.bytes());
     } catch (RuntimeException e) {
@@ -301,8 +398,11 @@ public final class CoreWorker implements JRayRuntime {
 
   /** An argument passed by reference, fetched from its owner (a worker executing a task calls this). */
   Object getByReference(ObjectReference ref) {
-    ObjectRefImpl<Object> r = new ObjectRefImpl<>(ObjectId.fromBytes(ref.getObjectId().toByteArray()), ref.getOwner());
-    return get(r, null);
+    ObjectId id = ObjectId.fromBytes(ref.getObjectId().toByteArray());
+    if (ref.hasLocation()) {
+      return readStored(id, ref.getLocation());
+    }
+    return get(new ObjectRefImpl<>(id, ref.getOwner()), null);
   }
 
   /** A worker blocked in get/wait gives its CPU back to the raylet so nested tasks can run. */
@@ -350,25 +450,35 @@ public final class CoreWorker implements JRayRuntime {
     if (options.name() != null) {
       spec.setName(options.name());
     }
-    // Arguments: values are serialized now, on the caller's thread; ObjectRefs are resolved by the
-    // owner before the task is queued, so a leased worker never waits for an argument.
+    // Arguments: values are serialized now, on the caller's thread (large ones straight into the
+    // object store); ObjectRefs are resolved by the owner before the task is queued, so a leased
+    // worker never waits for an argument to be computed.
     Object[] encoded = new Object[args.length];
     List<CompletableFuture<ObjectValue>> deps = null;
     for (int i = 0; i < args.length; i++) {
-      if (args[i] instanceof ObjectRef<?> ref) {
-        CompletableFuture<ObjectValue> f = futureOf(ref);
-        encoded[i] = f;
+      ObjectRef<?> argRef = args[i] instanceof ObjectRef<?> r ? r : null;
+      if (argRef == null) {
+        ObjectId putId = ObjectId.forPut(currentTask, putIndex.incrementAndGet());
+        byte[][] inline = new byte[1][];
+        io.jray.proto.StoredLocation where;
+        try {
+          where = storeIfLarge(putId, args[i], inline);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("argument " + i + " of " + fn.displayName + ": " + e.getMessage(), e);
+        }
+        if (where == null) {
+          encoded[i] = ByteString.copyFrom(inline[0]);
+          continue;
+        }
+        argRef = table.addReady(putId, ObjectValue.inStore(where), self);
+      }
+      CompletableFuture<ObjectValue> f = futureOf(argRef);
+      encoded[i] = new RefArg(argRef, f);
+      if (!f.isDone()) {
         if (deps == null) {
           deps = new ArrayList<>();
         }
         deps.add(f);
-      } else {
-        try {
-          encoded[i] = ByteString.copyFrom(ObjectCodec.encode(args[i]));
-        } catch (RuntimeException e) {
-          throw new IllegalArgumentException("cannot serialize argument " + i + " of " + fn.displayName + " ("
-              + (args[i] == null ? "null" : args[i].getClass().getName()) + "): " + e.getMessage(), e);
-        }
       }
     }
     ObjectRefImpl<R> ref = table.addPending(returnId, self);
@@ -381,22 +491,38 @@ public final class CoreWorker implements JRayRuntime {
     return ref;
   }
 
-  @SuppressWarnings("unchecked")
+  /** An ObjectRef argument and its value once known. */
+  private record RefArg(ObjectRef<?> ref, CompletableFuture<ObjectValue> value) {}
+
   private void queue(TaskSpec.Builder spec, Object[] encoded, ObjectId returnId, RemoteFunction fn) {
+    List<ObjectRef<?>> keepAlive = null;
     for (Object a : encoded) {
       if (a instanceof ByteString b) {
         spec.addArgs(TaskArg.newBuilder().setInlineValue(b));
-      } else {
-        ObjectValue v = ((CompletableFuture<ObjectValue>) a).join();
-        if (v.isError()) {
-          // A task whose argument failed fails with the same cause, without running.
-          table.complete(returnId, ObjectValue.failed(v.error()));
-          return;
+        continue;
+      }
+      RefArg r = (RefArg) a;
+      ObjectValue v = r.value().join();
+      if (v.isError()) {
+        // A task whose argument failed fails with the same cause, without running.
+        table.complete(returnId, ObjectValue.failed(v.error()));
+        return;
+      }
+      if (v.isStored()) {
+        // The worker reads it from its node's store; the ref stays held until the task is done,
+        // so the object cannot be freed under a pending task.
+        ObjectRefImpl<?> ri = (ObjectRefImpl<?>) r.ref();
+        spec.addArgs(TaskArg.newBuilder().setReference(ObjectReference.newBuilder()
+            .setObjectId(ByteString.copyFrom(ri.id().bytes())).setOwner(ri.owner()).setLocation(v.stored())));
+        if (keepAlive == null) {
+          keepAlive = new ArrayList<>();
         }
+        keepAlive.add(r.ref());
+      } else {
         spec.addArgs(TaskArg.newBuilder().setInlineValue(ByteString.copyFrom(v.bytes())));
       }
     }
-    submitter.submit(new PendingTask(spec.build(), returnId, fn.displayName));
+    submitter.submit(new PendingTask(spec.build(), returnId, fn.displayName, keepAlive));
   }
 
   private static SchedulingStrategySpec strategyOf(TaskOptions options) {
@@ -437,6 +563,10 @@ public final class CoreWorker implements JRayRuntime {
     }
     channels.close();
     submitterLoop.close();
+    io.jray.objectstore.StoreClient s = store;
+    if (s != null) {
+      s.close();
+    }
   }
 
 }

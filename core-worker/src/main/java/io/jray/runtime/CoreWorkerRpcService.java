@@ -87,6 +87,8 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
         b.setStatus(GetObjectReply.Status.PENDING);
       } else if (v.isError()) {
         b.setStatus(GetObjectReply.Status.READY).setError(v.error());
+      } else if (v.isStored()) {
+        b.setStatus(GetObjectReply.Status.READY).setStored(v.stored());
       } else {
         b.setStatus(GetObjectReply.Status.READY).setValue(com.google.protobuf.ByteString.copyFrom(v.bytes()));
       }

@@ -148,8 +148,9 @@ final class DriverConnection {
     }
     var rayletChannel = io.jray.common.grpc.Rpc.channel(local.getHost(), local.getRayletPort(), token);
     try {
-      NodeManagerServiceGrpc.newBlockingStub(rayletChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .registerDriver(RegisterDriverRequest.newBuilder().setJobId(jobBytes).setPid(pid).setAddress(self).build());
+      cw.attachStore(NodeManagerServiceGrpc.newBlockingStub(rayletChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .registerDriver(RegisterDriverRequest.newBuilder().setJobId(jobBytes).setPid(pid).setAddress(self).build())
+          .getStore());
     } finally {
       rayletChannel.shutdownNow();
     }

@@ -47,7 +47,8 @@ final class ObjectFetcher {
       }
       switch (r.getStatus()) {
         case READY:
-          return r.hasError() ? ObjectValue.failed(r.getError()) : ObjectValue.of(r.getValue().toByteArray());
+          return r.hasError() ? ObjectValue.failed(r.getError())
+              : r.hasStored() ? ObjectValue.inStore(r.getStored()) : ObjectValue.of(r.getValue().toByteArray());
         case NOT_FOUND:
           return ObjectValue.failed(RemoteErrors.of(ErrorInfo.Type.OBJECT_LOST, "object " + ref.id()
               + " is unknown to its owner (freed, or never created)", ""));

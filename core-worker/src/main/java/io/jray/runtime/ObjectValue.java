@@ -1,21 +1,31 @@
 package io.jray.runtime;
 
 import io.jray.proto.ErrorInfo;
+import io.jray.proto.StoredLocation;
 
 /**
- * A finished object as its owner holds it: serialized bytes, or why there is no value.
- * Decoded at each {@code get}, so callers never share a mutable instance.
+ * A finished object as its owner holds it: serialized bytes (small objects, inline), the node
+ * whose object store holds it (large objects), or why there is no value. Decoded at each
+ * {@code get}, so callers never share a mutable instance.
  */
-record ObjectValue(byte[] bytes, ErrorInfo error) {
+record ObjectValue(byte[] bytes, ErrorInfo error, StoredLocation stored) {
   static ObjectValue of(byte[] bytes) {
-    return new ObjectValue(bytes, null);
+    return new ObjectValue(bytes, null, null);
   }
 
   static ObjectValue failed(ErrorInfo error) {
-    return new ObjectValue(null, error);
+    return new ObjectValue(null, error, null);
+  }
+
+  static ObjectValue inStore(StoredLocation where) {
+    return new ObjectValue(null, null, where);
   }
 
   boolean isError() {
     return error != null;
+  }
+
+  boolean isStored() {
+    return stored != null;
   }
 }

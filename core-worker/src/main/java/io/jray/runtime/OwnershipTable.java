@@ -43,6 +43,12 @@ final class OwnershipTable {
   }
 
   private final ConcurrentHashMap<ObjectId, Entry> objects = new ConcurrentHashMap<>();
+  private final java.util.function.BiConsumer<ObjectId, ObjectValue> onFree;
+
+  /** {@code onFree} gets each object when its last ref goes (to delete a stored copy). */
+  OwnershipTable(java.util.function.BiConsumer<ObjectId, ObjectValue> onFree) {
+    this.onFree = onFree;
+  }
 
   /** A new pending object and the first ref to it. */
   <T> ObjectRefImpl<T> addPending(ObjectId id, Address owner) {
@@ -68,16 +74,26 @@ final class OwnershipTable {
 
   private void release(ObjectId id) {
     Entry e = objects.get(id);
-    if (e != null && e.localRefs.decrementAndGet() == 0) {
-      objects.remove(id, e);
+    if (e != null && e.localRefs.decrementAndGet() == 0 && objects.remove(id, e)) {
+      ObjectValue v = e.value.getNow(null);
+      if (v != null) {
+        onFree.accept(id, v);
+      }
     }
   }
 
-  /** Completes a pending object; a second result for the same object (a retried task) is ignored. */
+  /**
+   * Completes a pending object; a second result for the same object (a retried task) is ignored.
+   * A result for an object nobody holds any more is freed at once.
+   */
   void complete(ObjectId id, ObjectValue v) {
     Entry e = objects.get(id);
-    if (e != null) {
-      e.value.complete(v);
+    if (e == null) {
+      onFree.accept(id, v);
+      return;
+    }
+    if (e.value.complete(v) && !objects.containsKey(id)) {
+      onFree.accept(id, v); // its last ref went while we completed it (a second delete is harmless)
     }
   }
 

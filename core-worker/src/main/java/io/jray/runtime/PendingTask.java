@@ -8,12 +8,15 @@ final class PendingTask {
   final TaskSpec spec;
   final ObjectId returnId;
   final String functionName;
+  /** ObjectRefs of stored arguments: held so the objects outlive the task (submitted-task refs). */
+  final java.util.List<io.jray.api.ObjectRef<?>> keepAlive;
   int attempt;
 
-  PendingTask(TaskSpec spec, ObjectId returnId, String functionName) {
+  PendingTask(TaskSpec spec, ObjectId returnId, String functionName, java.util.List<io.jray.api.ObjectRef<?>> keepAlive) {
     this.spec = spec;
     this.returnId = returnId;
     this.functionName = functionName;
+    this.keepAlive = keepAlive;
   }
 
   /** True while another try is allowed ({@code maxRetries} -1 means unlimited). */

@@ -39,6 +39,7 @@ final class RemoteErrors {
       case OWNER_DIED -> new OwnerDiedException(e.getMessage());
       case TASK_CANCELLED -> new TaskCancelledException(e.getMessage());
       case TASK_UNSCHEDULABLE -> new TaskUnschedulableException(e.getMessage());
+      case OBJECT_STORE_FULL -> new io.jray.api.exception.ObjectStoreFullException(e.getMessage());
       default -> new JRayException(e.getMessage());
     };
   }

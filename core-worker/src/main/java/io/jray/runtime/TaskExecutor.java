@@ -79,6 +79,11 @@ final class TaskExecutor {
   }
 
   private void run() {
+    try {
+      worker.awaitReady();
+    } catch (InterruptedException e) {
+      return;
+    }
     while (true) {
       Work w;
       try {
@@ -116,7 +121,16 @@ final class TaskExecutor {
         LOG.info("task {} ({}) threw {}", taskId, fnName, cause.toString());
         return r.setError(RemoteErrors.fromTaskThrowable(cause, fnName)).build();
       }
-      return r.setValue(ByteString.copyFrom(ObjectCodec.encode(fn.returnsVoid ? null : result))).build();
+      byte[][] inline = new byte[1][];
+      io.jray.proto.StoredLocation where;
+      try {
+        where = worker.storeIfLarge(io.jray.api.ObjectId.fromBytes(spec.getReturnObjectId().toByteArray()),
+            fn.returnsVoid ? null : result, inline);
+      } catch (io.jray.api.exception.ObjectStoreFullException e) {
+        return r.setError(RemoteErrors.of(ErrorInfo.Type.OBJECT_STORE_FULL, "the return value of " + fnName
+            + " does not fit: " + e.getMessage(), fnName)).build();
+      }
+      return where != null ? r.setStored(where).build() : r.setValue(ByteString.copyFrom(inline[0])).build();
     } catch (io.jray.api.exception.JRayException e) {
       // an argument could not be fetched: the task fails with that cause
       return r.setError(RemoteErrors.fromTaskThrowable(e, fnName)).build();

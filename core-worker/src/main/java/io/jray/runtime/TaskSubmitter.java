@@ -45,6 +45,7 @@ final class TaskSubmitter {
   private final EventLoop loop;
   private final OwnershipTable table;
   private final ChannelCache channels;
+  private final java.util.function.Consumer<ObjectId> orphanedReturn;
   private final Address self;
   private final Address raylet;
   private final ByteString jobId;
@@ -56,7 +57,8 @@ final class TaskSubmitter {
   private String rayletDead;
 
   TaskSubmitter(EventLoop loop, OwnershipTable table, ChannelCache channels, Address self, Address raylet,
-      ByteString jobId) {
+      ByteString jobId, java.util.function.Consumer<ObjectId> orphanedReturn) {
+    this.orphanedReturn = orphanedReturn;
     this.loop = loop;
     this.table = table;
     this.channels = channels;
@@ -243,6 +245,8 @@ final class TaskSubmitter {
           continue;
         }
         table.complete(t.returnId, ObjectValue.failed(e));
+      } else if (r.hasStored()) {
+        table.complete(t.returnId, ObjectValue.inStore(r.getStored()));
       } else {
         table.complete(t.returnId, ObjectValue.of(r.getValue().toByteArray()));
       }
@@ -267,6 +271,8 @@ final class TaskSubmitter {
             TaskId.fromBytes(t.spec.getTaskId().toByteArray()), t.functionName, t.attempt, t.spec.getMaxRetries());
         retry.add(t);
       } else {
+        // The worker may have sealed the return in the store before dying: nobody will read it.
+        orphanedReturn.accept(t.returnId);
         table.complete(t.returnId, ObjectValue.failed(RemoteErrors.of(ErrorInfo.Type.WORKER_CRASHED,
             "the worker running task " + t.functionName + " (attempt " + (t.attempt + 1) + ") died: "
                 + why.getCode() + (why.getDescription() == null ? "" : " " + why.getDescription())

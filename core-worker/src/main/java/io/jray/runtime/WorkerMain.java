@@ -45,11 +45,13 @@ public final class WorkerMain {
     JRay.internalSetRuntime(cw);
     Address self = cw.start(token);
     var ch = Rpc.channel(rayletAddr.getHostString(), rayletAddr.getPort(), token);
-    NodeManagerServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+    var registered = NodeManagerServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
         .registerWorker(RegisterWorkerRequest.newBuilder().setWorkerId(ByteString.copyFrom(workerId.bytes()))
             .setPort(self.getPort()).setPid(ProcessHandle.current().pid()).setJobId(ByteString.copyFrom(jobId.bytes()))
             .build());
     ch.shutdownNow();
+    cw.attachStore(registered.getStore());
+    cw.ready();
     LOG.info("worker {} of job {} registered with raylet {}", workerId, jobId, args.required("raylet-address"));
     long rayletPid = Long.parseLong(args.required("raylet-pid"));
     // A worker without its raylet is an orphan: nobody can lease it, nobody will stop it.

@@ -97,6 +97,36 @@ public final class TestTasks {
     return JRay.get(refs);
   }
 
+  /** CRC32 of a byte array, to check large objects byte-exact. */
+  public static long crc(byte[] b) {
+    java.util.zip.CRC32 c = new java.util.zip.CRC32();
+    c.update(b);
+    return c.getValue();
+  }
+
+  public static long crcOfBuffer(java.nio.ByteBuffer b) {
+    java.util.zip.CRC32 c = new java.util.zip.CRC32();
+    c.update(b.duplicate());
+    return c.getValue();
+  }
+
+  /** The same bytes for the same seed, in any JVM. */
+  public static byte[] bytes(int size, long seed) {
+    byte[] b = new byte[size];
+    new java.util.Random(seed).nextBytes(b);
+    return b;
+  }
+
+  /** Waits, then checks its (stored) argument: the argument must outlive the caller's ref. */
+  public static long crcLater(byte[] b, long sleepMs) throws InterruptedException {
+    Thread.sleep(sleepMs);
+    return crc(b);
+  }
+
+  public static int length(byte[] b) {
+    return b.length;
+  }
+
   /** A user record with a list and an array: Fory serializes it without Serializable. */
   public record Person(String name, int age, List<String> likes, double[] scores) {}
 }

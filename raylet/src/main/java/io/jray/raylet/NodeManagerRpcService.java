@@ -19,8 +19,11 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
   private final NodeContext node;
   private final LeaseScheduler scheduler;
   private final DriverWatch drivers;
+  private final NodeStore store;
 
-  NodeManagerRpcService(EventLoop loop, NodeContext node, LeaseScheduler scheduler, DriverWatch drivers) {
+  NodeManagerRpcService(EventLoop loop, NodeContext node, LeaseScheduler scheduler, DriverWatch drivers,
+      NodeStore store) {
+    this.store = store;
     this.loop = loop;
     this.node = node;
     this.scheduler = scheduler;
@@ -80,7 +83,8 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
         throw notFound("worker " + id + " (pid " + req.getPid() + ") was not started by this raylet or registered already");
       }
       scheduler.dispatch();
-      return RegisterWorkerReply.newBuilder().setNodeId(ByteString.copyFrom(node.nodeId().bytes())).build();
+      return RegisterWorkerReply.newBuilder().setNodeId(ByteString.copyFrom(node.nodeId().bytes()))
+          .setStore(store.info).build();
     });
   }
 
@@ -97,7 +101,8 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
           scheduler.pool().start(job);
         }
       }
-      return RegisterDriverReply.newBuilder().setNodeId(ByteString.copyFrom(node.nodeId().bytes())).build();
+      return RegisterDriverReply.newBuilder().setNodeId(ByteString.copyFrom(node.nodeId().bytes()))
+          .setStore(store.info).build();
     });
   }
 
@@ -112,21 +117,27 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
 
   @Override
   public void getNodeStats(GetNodeStatsRequest req, StreamObserver<GetNodeStatsReply> reply) {
-    answer(loop, reply, () -> {
-      GetNodeStatsReply.Builder b = GetNodeStatsReply.newBuilder()
-          .setNodeId(ByteString.copyFrom(node.nodeId().bytes()))
-          .putAllTotalResources(scheduler.total().toMap())
-          .putAllAvailableResources(scheduler.available().toMap())
-          .addAllDemand(scheduler.demand())
-          .setLeasesGranted(scheduler.grantedCount())
-          .setWorkersStarted(scheduler.pool().startedCount());
-      for (WorkerProcess w : scheduler.pool().all()) {
-        String state = w.lease != null && w.lease.cpuReleased ? "BLOCKED" : w.state.name();
-        b.addWorkers(WorkerStats.newBuilder().setWorkerId(ByteString.copyFrom(w.id.bytes())).setPid(w.pid())
-            .setJobId(ByteString.copyFrom(w.jobId.bytes())).setState(state).setPort(w.port));
-      }
-      return b.build();
+    store.loop.execute(() -> {
+      StoreStats storeStats = store.store.stats();
+      answer(loop, reply, () -> stats(storeStats));
     });
+  }
+
+  private GetNodeStatsReply stats(StoreStats storeStats) {
+    GetNodeStatsReply.Builder b = GetNodeStatsReply.newBuilder()
+        .setNodeId(ByteString.copyFrom(node.nodeId().bytes()))
+        .putAllTotalResources(scheduler.total().toMap())
+        .putAllAvailableResources(scheduler.available().toMap())
+        .addAllDemand(scheduler.demand())
+        .setLeasesGranted(scheduler.grantedCount())
+        .setWorkersStarted(scheduler.pool().startedCount())
+        .setStore(storeStats);
+    for (WorkerProcess w : scheduler.pool().all()) {
+      String state = w.lease != null && w.lease.cpuReleased ? "BLOCKED" : w.state.name();
+      b.addWorkers(WorkerStats.newBuilder().setWorkerId(ByteString.copyFrom(w.id.bytes())).setPid(w.pid())
+          .setJobId(ByteString.copyFrom(w.jobId.bytes())).setState(state).setPort(w.port));
+    }
+    return b.build();
   }
 
   @Override

@@ -13,6 +13,7 @@ import io.jray.common.process.ReadyFile;
 import io.jray.common.process.ResourceSpec;
 import io.jray.common.session.LogSetup;
 import io.jray.common.session.SessionDir;
+import io.jray.objectstore.ObjectStoreRpcService;
 import io.jray.proto.JobInfo;
 import io.jray.proto.NodeInfo;
 import io.jray.proto.RegisterNodeRequest;
@@ -66,18 +67,26 @@ public final class RayletMain {
     });
     GcsClient gcs = new GcsClient(gcsAddress, token);
     NodeContext node = new NodeContext(nodeId, host, gcsAddress, token, session, cpus);
+    long storeBytes = Long.parseLong(args.get("object-store-memory",
+        Long.toString(JRayConfig.getLong(JRayConfig.OBJECT_STORE_MEMORY))));
+    NodeStore nodeStore = new NodeStore(nodeId.hex(), storeBytes,
+        Path.of(args.get("object-store-dir", JRayConfig.get(JRayConfig.OBJECT_STORE_DIR))),
+        args.has("spill-dir") ? Path.of(args.required("spill-dir")) : NodeStore.spillDirFor(session, nodeId.hex()));
     JobDirectory jobs = new JobDirectory(loop, gcs);
     CompletableFuture<LeaseScheduler> sched = new CompletableFuture<>();
     CompletableFuture<NodeManagerRpcService> service = new CompletableFuture<>();
     loop.execute(() -> {
       LeaseScheduler s = new LeaseScheduler(node, ResourceSet.of(resources),
-          self -> new WorkerPool(loop, node, jobs, self::workerExited, self::dispatch));
+          self -> new WorkerPool(loop, node, jobs, w -> {
+            self.workerExited(w);
+            nodeStore.loop.execute(() -> nodeStore.store.workerDied(w.id));
+          }, self::dispatch));
       DriverWatch drivers = new DriverWatch(loop, gcs, JRayConfig.getLong(JRayConfig.DRIVER_CHECK_MS), s::jobFinished);
-      service.complete(new NodeManagerRpcService(loop, node, s, drivers));
+      service.complete(new NodeManagerRpcService(loop, node, s, drivers, nodeStore));
       sched.complete(s);
     });
     Server server = Rpc.startServer("0.0.0.0", Integer.parseInt(args.get("port", "0")), token, null,
-        service.get(30, TimeUnit.SECONDS));
+        service.get(30, TimeUnit.SECONDS), new ObjectStoreRpcService(nodeStore.loop, nodeStore.store));
     node.bound(server.getPort());
     LeaseScheduler scheduler = sched.get(30, TimeUnit.SECONDS);
 
@@ -111,6 +120,7 @@ public final class RayletMain {
         LOG.warn("unclean raylet stop: {}", e.toString());
       }
       server.shutdownNow();
+      nodeStore.close();
       gcs.close();
     }, "raylet-shutdown"));
     if (args.has("ready-file")) {
@@ -118,6 +128,7 @@ public final class RayletMain {
       ready.put("port", Integer.toString(server.getPort()));
       ready.put("node_id", nodeId.hex());
       ready.put("pid", Long.toString(ProcessHandle.current().pid()));
+      ready.put("arena", nodeStore.info.getArenaPath());
       ReadyFile.write(Path.of(args.required("ready-file")), ready);
     }
     server.awaitTermination();

@@ -50,6 +50,17 @@ public final class JRayConfig {
       key("lease.idle-ms", "50", "an owner returns a leased worker after its queue was empty this long");
   public static final Key PUSH_PIPELINE_DEPTH =
       key("push.pipeline-depth", "64", "tasks in flight on one leased worker");
+  public static final Key OBJECT_STORE_MEMORY = key("object-store.memory", "0",
+      "object store size in bytes per node; 0 = 30% of RAM, at most 80% of what /dev/shm has free");
+  public static final Key OBJECT_STORE_DIR = key("object-store.dir", "/dev/shm", "where the arena file is made");
+  public static final Key SPILL_DIR = key("object-store.spill-dir", "",
+      "where objects spill under memory pressure; empty = <session>/spill/<node>");
+  public static final Key SPILL_THRESHOLD = key("object-store.spill-threshold", "0.8",
+      "fraction of the store in use above which primary copies are spilled to disk");
+  public static final Key INLINE_THRESHOLD = key("object-store.inline-threshold", "102400",
+      "objects larger than this many bytes go to the shared-memory store; smaller ones stay inline");
+  public static final Key TESTING_STORE_WRITE_DELAY_MS = key("testing.store-write-delay-ms", "0",
+      "fault injection for tests: a writer pauses this long halfway through writing an object to the store");
   public static final Key DRIVER_CHECK_MS =
       key("driver.check-ms", "1000", "how often a raylet checks that its drivers are alive");
   public static final Key LOG_LEVEL = key("log.level", "INFO", "log level of every JRay process");
@@ -84,6 +95,16 @@ public final class JRayConfig {
     String v = get(key);
     try {
       return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "configuration " + key.propertyName() + " (or " + key.envName() + ") must be a number, got '" + v + "'");
+    }
+  }
+
+  public static double getDouble(Key key) {
+    String v = get(key);
+    try {
+      return Double.parseDouble(v);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
           "configuration " + key.propertyName() + " (or " + key.envName() + ") must be a number, got '" + v + "'");

@@ -78,6 +78,17 @@ public final class LocalCluster implements AutoCloseable {
     for (ProcessHandle h : PidFiles.live(session)) {
       h.destroyForcibly();
     }
+    // A raylet killed with kill -9 leaves its arena in /dev/shm; its stopped self removes it.
+    for (ClusterLauncher.Started r : raylets) {
+      String arena = r.ready().get("arena");
+      if (arena != null) {
+        try {
+          java.nio.file.Files.deleteIfExists(Path.of(arena));
+        } catch (java.io.IOException ignored) {
+          // reported by the next raylet start, which removes stale arenas
+        }
+      }
+    }
   }
 
   private static void waitOrKill(List<Process> ps, int seconds) {

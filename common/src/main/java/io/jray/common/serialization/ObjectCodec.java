@@ -36,6 +36,11 @@ public final class ObjectCodec {
     return FORY.deserialize(bytes);
   }
 
+  /** Decodes straight out of (shared) memory, without copying the bytes to the heap first. */
+  public static Object decode(java.lang.foreign.MemorySegment bytes) {
+    return FORY.deserialize(bytes.asByteBuffer());
+  }
+
   /** Java-serializes a throwable; returns an empty array when some part of it is not serializable. */
   public static byte[] encodeThrowable(Throwable t) {
     try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -1,0 +1,129 @@
+package io.jray.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.ManagedChannel;
+import io.jray.api.JRay;
+import io.jray.api.ObjectRef;
+import io.jray.common.grpc.Rpc;
+import io.jray.common.process.NodeOptions;
+import io.jray.proto.GetNodeStatsRequest;
+import io.jray.proto.NodeManagerServiceGrpc;
+import io.jray.proto.StoreStats;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Large objects through the shared-memory store of a real node (mmap arena in /dev/shm). */
+class ObjectStoreIT {
+  private static final long STORE = 3L << 30;
+  private static TestCluster cluster;
+
+  @BeforeAll
+  static void start() {
+    System.setProperty("jray.worker.heap", "3g");
+    try {
+      cluster = TestCluster.start(new NodeOptions(2.0, Map.of(), STORE, "127.0.0.1")).connect();
+    } finally {
+      System.clearProperty("jray.worker.heap");
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    Path arena = Path.of(cluster.cluster.raylets().get(0).ready().get("arena"));
+    cluster.close();
+    assertThat(Files.exists(arena)).as("arena removed when the raylet stops").isFalse();
+  }
+
+  static StoreStats stats() {
+    ManagedChannel ch = Rpc.channel("127.0.0.1", cluster.cluster.raylets().get(0).port(), cluster.cluster.token());
+    try {
+      return NodeManagerServiceGrpc.newBlockingStub(ch).getNodeStats(GetNodeStatsRequest.getDefaultInstance())
+          .getStore();
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  static long crc(byte[] b) {
+    CRC32 c = new CRC32();
+    c.update(b);
+    return c.getValue();
+  }
+
+  @Test
+  void gigabyteArrayPutByTheDriverIsReadByATaskAndAGigabyteReturnIsReadByTheDriver() {
+    int size = 1 << 30;
+    byte[] big = TestTasks.bytes(size, 42);
+    long expected = crc(big);
+    ObjectRef<byte[]> ref = JRay.put(big);
+    big = null;
+    assertThat(stats().getUsed()).isGreaterThanOrEqualTo(size);
+    assertThat(JRay.task(TestTasks::crc, ref).remote().get(Duration.ofMinutes(3))).isEqualTo(expected);
+    ref = null;
+
+    byte[] back = JRay.task(TestTasks::bytes, size, 7L).remote().get(Duration.ofMinutes(3));
+    assertThat(back).hasSize(size);
+    assertThat(crc(back)).isEqualTo(crc(TestTasks.bytes(size, 7)));
+  }
+
+  @Test
+  void byteBufferGetIsAReadOnlyViewOfSharedMemory() {
+    ByteBuffer direct = ByteBuffer.allocateDirect(64 << 20);
+    byte[] pattern = TestTasks.bytes(64 << 20, 3);
+    direct.put(pattern).flip();
+    ObjectRef<ByteBuffer> ref = JRay.put(direct);
+    ByteBuffer view = ref.get();
+    assertThat(view.isReadOnly()).isTrue();
+    assertThat(view.isDirect()).as("a view of the mapping, not a heap copy").isTrue();
+    assertThat(view.remaining()).isEqualTo(64 << 20);
+    assertThat(TestTasks.crcOfBuffer(view)).isEqualTo(crc(pattern));
+    assertThat(JRay.task(TestTasks::crcOfBuffer, ref).remote().get()).isEqualTo(crc(pattern));
+  }
+
+  @Test
+  void objectsWithoutRefsAreFreedFromTheStoreButNotUnderAPendingTask() {
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      System.gc();
+      return stats().getUsed() == 0;
+    });
+    List<ObjectRef<byte[]>> refs = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      refs.add(JRay.put(TestTasks.bytes(1 << 20, i)));
+    }
+    StoreStats full = stats();
+    assertThat(full.getObjectCount()).isEqualTo(50);
+    assertThat(full.getUsed()).isGreaterThanOrEqualTo(50L << 20);
+
+    byte[] arg = TestTasks.bytes(10 << 20, 99);
+    ObjectRef<byte[]> held = JRay.put(arg);
+    ObjectRef<Long> pending = JRay.task(TestTasks::crcLater, held, 3000L).remote();
+    held = null;
+    refs.clear();
+    System.gc();
+    assertThat(pending.get(Duration.ofSeconds(60))).isEqualTo(crc(arg));
+    pending = null;
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      System.gc();
+      StoreStats s = stats();
+      return s.getUsed() == 0 && s.getObjectCount() == 0;
+    });
+  }
+
+  @Test
+  void largeValueArgumentsGoThroughTheStore() {
+    byte[] arg = TestTasks.bytes(5 << 20, 11);
+    assertThat(JRay.task(TestTasks::crc, arg).remote().get()).isEqualTo(crc(arg));
+    assertThat(JRay.task(TestTasks::length, new byte[100]).remote().get()).isEqualTo(100);
+  }
+}

@@ -1,0 +1,101 @@
+package io.jray.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ManagedChannel;
+import io.jray.api.JRay;
+import io.jray.api.ObjectRef;
+import io.jray.api.exception.ObjectStoreFullException;
+import io.jray.common.grpc.Rpc;
+import io.jray.common.process.NodeOptions;
+import io.jray.proto.GetNodeStatsRequest;
+import io.jray.proto.NodeManagerServiceGrpc;
+import io.jray.proto.StoreStats;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A 512 MiB store under far more data than it holds: spilling, restoring, and a clean "full". */
+class SpillingIT {
+  private static final long STORE = 512L << 20;
+  private static TestCluster cluster;
+
+  @BeforeAll
+  static void start() {
+    System.setProperty("jray.worker.heap", "1g");
+    try {
+      cluster = TestCluster.start(new NodeOptions(2.0, Map.of(), STORE, "127.0.0.1")).connect();
+    } finally {
+      System.clearProperty("jray.worker.heap");
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    cluster.close();
+  }
+
+  static StoreStats stats() {
+    ManagedChannel ch = Rpc.channel("127.0.0.1", cluster.cluster.raylets().get(0).port(), cluster.cluster.token());
+    try {
+      return NodeManagerServiceGrpc.newBlockingStub(ch).getNodeStats(GetNodeStatsRequest.getDefaultInstance())
+          .getStore();
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  @Test
+  void tenThousandMebibyteObjectsThroughA512MibStoreAllReadBackByteExact() {
+    int n = 10_000;
+    int size = 1 << 20;
+    List<ObjectRef<byte[]>> refs = new ArrayList<>(n);
+    long[] expected = new long[n];
+    for (int i = 0; i < n; i++) {
+      if (i % 2 == 0) {
+        byte[] b = TestTasks.bytes(size, i);
+        expected[i] = ObjectStoreIT.crc(b);
+        refs.add(JRay.put(b));
+      } else {
+        expected[i] = -1; // computed lazily below: the task makes the same bytes from the seed
+        refs.add(JRay.task(TestTasks::bytes, size, (long) i).remote());
+      }
+    }
+    Random random = new Random(5);
+    for (int k = 0; k < 1_500; k++) {
+      int i = random.nextInt(n);
+      byte[] got = refs.get(i).get(Duration.ofMinutes(2));
+      long want = expected[i] >= 0 ? expected[i] : ObjectStoreIT.crc(TestTasks.bytes(size, i));
+      assertThat(ObjectStoreIT.crc(got)).as("object %d", i).isEqualTo(want);
+    }
+    StoreStats s = stats();
+    System.out.printf("store: %d objects, %d bytes used, %d spilled bytes, %d spills, %d restores%n",
+        s.getObjectCount(), s.getUsed(), s.getSpilledBytes(), s.getSpillCount(), s.getRestoreCount());
+    assertThat(s.getObjectCount()).isEqualTo(n);
+    assertThat(s.getSpillCount()).isPositive();
+    assertThat(s.getRestoreCount()).isPositive();
+    assertThat(s.getUsed()).isLessThanOrEqualTo(STORE);
+    // also read back through a task on another JVM, which maps the same arena
+    assertThat(JRay.task(TestTasks::crc, refs.get(0)).remote().get()).isEqualTo(expected[0]);
+    refs.clear();
+  }
+
+  @Test
+  void aPutLargerThanTheStoreFailsAndTheStoreKeepsWorking() {
+    StoreStats before = stats();
+    byte[] tooBig = new byte[(int) STORE + (1 << 20)];
+    assertThatThrownBy(() -> JRay.put(tooBig)).isInstanceOf(ObjectStoreFullException.class)
+        .hasMessageContaining("does not fit").hasMessageContaining("capacity " + STORE);
+    assertThat(stats().getObjectCount()).isEqualTo(before.getObjectCount());
+    byte[] ok = TestTasks.bytes(1 << 20, 1);
+    assertThat(JRay.put(ok).get()).isEqualTo(ok);
+    assertThatThrownBy(() -> JRay.task(TestTasks::bytes, (int) STORE + 4096, 1L).remote().get())
+        .isInstanceOf(ObjectStoreFullException.class).hasMessageContaining("return value");
+  }
+}

@@ -1,0 +1,122 @@
+package io.jray.objectstore;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.jray.api.ObjectId;
+import io.jray.api.WorkerId;
+import io.jray.proto.ObjectStoreServiceGrpc;
+import io.jray.proto.StoreAbortRequest;
+import io.jray.proto.StoreCreateReply;
+import io.jray.proto.StoreCreateRequest;
+import io.jray.proto.StoreDeleteRequest;
+import io.jray.proto.StoreGetReply;
+import io.jray.proto.StoreGetRequest;
+import io.jray.proto.StoreReleaseRequest;
+import io.jray.proto.StoreSealRequest;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A core worker's side of its node's object store: maps the same arena file and speaks the local
+ * protocol to the raylet. Writers copy straight into the mapping; readers read straight out of it.
+ * Thread-safe: every call is a blocking gRPC call or a read of the shared mapping.
+ */
+public final class StoreClient implements AutoCloseable {
+  private static final long WRITE_DELAY_MS =
+      io.jray.common.config.JRayConfig.getLong(io.jray.common.config.JRayConfig.TESTING_STORE_WRITE_DELAY_MS);
+  private final ArenaFile arena;
+  private final ObjectStoreServiceGrpc.ObjectStoreServiceBlockingStub stub;
+  private final ObjectStoreServiceGrpc.ObjectStoreServiceStub async;
+  private final ByteString self;
+
+  public StoreClient(Path arenaPath, long capacity, Channel rayletChannel, WorkerId self) {
+    this.arena = ArenaFile.open(arenaPath, capacity);
+    this.stub = ObjectStoreServiceGrpc.newBlockingStub(rayletChannel);
+    this.async = ObjectStoreServiceGrpc.newStub(rayletChannel);
+    this.self = ByteString.copyFrom(self.bytes());
+  }
+
+  /**
+   * Creates {@code id} with {@code size} bytes, lets {@code writer} fill the slice, and seals it.
+   * If the writer throws, the object is aborted. Returns false when the object already existed
+   * (a retried task's earlier attempt sealed it). Throws {@link StoreFullException} when the
+   * store cannot make room.
+   */
+  public boolean put(ObjectId id, long size, boolean primary, Consumer<MemorySegment> writer) {
+    ByteString oid = ByteString.copyFrom(id.bytes());
+    StoreCreateReply c;
+    try {
+      c = stub.withDeadlineAfter(5, TimeUnit.MINUTES).create(StoreCreateRequest.newBuilder().setObjectId(oid)
+          .setSize(size).setWorkerId(self).setPrimary(primary).build());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+        throw new StoreFullException(e.getStatus().getDescription());
+      }
+      throw e;
+    }
+    if (c.getAlreadyExists()) {
+      return false;
+    }
+    try {
+      writer.accept(arena.segment().asSlice(c.getOffset(), size));
+      if (WRITE_DELAY_MS > 0) {
+        Thread.sleep(WRITE_DELAY_MS); // fault injection for tests: a window in which the writer can die
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stub.abort(StoreAbortRequest.newBuilder().setObjectId(oid).build());
+      throw new IllegalStateException("interrupted while writing object " + id, e);
+    } catch (RuntimeException | Error e) {
+      stub.abort(StoreAbortRequest.newBuilder().setObjectId(oid).build());
+      throw e;
+    }
+    stub.withDeadlineAfter(1, TimeUnit.MINUTES).seal(StoreSealRequest.newBuilder().setObjectId(oid).build());
+    return true;
+  }
+
+  /** The sealed object's bytes in the mapping, held until {@link #release}; null if not there in time. */
+  public MemorySegment get(ObjectId id, long timeoutMs) {
+    StoreGetReply r = stub.withDeadlineAfter(timeoutMs + 60_000, TimeUnit.MILLISECONDS).get(StoreGetRequest.newBuilder()
+        .setObjectId(ByteString.copyFrom(id.bytes())).setWorkerId(self).setTimeoutMs(timeoutMs).build());
+    return r.getFound() ? arena.segment().asSlice(r.getOffset(), r.getSize()) : null;
+  }
+
+  public void release(ObjectId id) {
+    async.release(StoreReleaseRequest.newBuilder().setObjectId(ByteString.copyFrom(id.bytes())).setWorkerId(self)
+        .build(), Ignore.INSTANCE);
+  }
+
+  /** The owner frees its object on this node (asynchronously). */
+  public void delete(ObjectId id) {
+    async.delete(StoreDeleteRequest.newBuilder().setObjectId(ByteString.copyFrom(id.bytes())).build(),
+        Ignore.INSTANCE);
+  }
+
+  public long capacity() {
+    return arena.size();
+  }
+
+  @Override
+  public void close() {
+    arena.close();
+  }
+
+  /** Fire-and-forget replies: release and delete have nothing to report back. */
+  private static final class Ignore implements io.grpc.stub.StreamObserver<Object> {
+    @SuppressWarnings("rawtypes")
+    static final io.grpc.stub.StreamObserver INSTANCE = new Ignore();
+
+    @Override
+    public void onNext(Object o) {}
+
+    @Override
+    public void onError(Throwable t) {}
+
+    @Override
+    public void onCompleted() {}
+  }
+}
