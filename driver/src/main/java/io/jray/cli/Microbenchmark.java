@@ -28,7 +28,15 @@ public final class Microbenchmark {
       "single_client_tasks_async",
       "single_client_tasks_and_get_batch",
       "single_client_put_calls",
-      "single_client_get_calls");
+      "single_client_get_calls",
+      "single_client_put_calls_1mib",
+      "single_client_get_calls_1mib",
+      "single_client_put_gigabytes",
+      "single_client_get_gigabytes",
+      "single_client_get_gigabytes_bytebuffer");
+
+  /** Object size of the gigabyte metrics: 1 GiB, as in Ray's put_gigabytes. */
+  static final int GIGABYTE_OBJECT = 1 << 30;
 
   /** Tasks kept in flight by {@code single_client_tasks_async}, as in Ray. */
   static final int ASYNC_TASKS_IN_FLIGHT = 1000;
@@ -67,8 +75,21 @@ public final class Microbenchmark {
     }
   }
 
-  /** One metric, ready to run: each call of {@code batch} does some operations and returns how many. */
-  private record Metric(String unit, LongSupplier batch) {}
+  /**
+   * One metric, ready to run: each call of {@code batch} does some operations and returns how many.
+   * A batch may set {@code nanos[0]} to the time that counts (the gigabyte metrics leave out the
+   * GC that frees the previous object); otherwise its wall-clock time counts.
+   */
+  private record Metric(String unit, double scale, Batch batch) {
+    Metric(String unit, LongSupplier simple) {
+      this(unit, 1.0, nanos -> simple.getAsLong());
+    }
+  }
+
+  /** See {@link Metric}. */
+  private interface Batch {
+    long run(long[] nanos);
+  }
 
   /**
    * Runs each of {@code metricNames} (see {@link #METRICS}) in order: warms it up for
@@ -130,9 +151,83 @@ public final class Microbenchmark {
           return CALLS_PER_CHECK;
         });
       }
+      case "single_client_put_calls_1mib" -> {
+        byte[] mib = new byte[1 << 20];
+        yield new Metric("calls/s", () -> {
+          for (int i = 0; i < 10; i++) {
+            JRay.put(mib);
+          }
+          freeDroppedObjects(false);
+          return 10;
+        });
+      }
+      case "single_client_get_calls_1mib" -> {
+        ObjectRef<byte[]> ref = JRay.put(new byte[1 << 20]);
+        yield new Metric("calls/s", () -> {
+          for (int i = 0; i < 10; i++) {
+            JRay.get(ref);
+          }
+          return 10;
+        });
+      }
+      case "single_client_put_gigabytes" -> {
+        byte[] gib = new byte[GIGABYTE_OBJECT];
+        java.util.Arrays.fill(gib, (byte) 1);
+        yield new Metric("GB/s", 1e-9, nanos -> {
+          long t0 = System.nanoTime();
+          JRay.put(gib);
+          nanos[0] = System.nanoTime() - t0;
+          freeDroppedObjects(true);
+          return GIGABYTE_OBJECT;
+        });
+      }
+      case "single_client_get_gigabytes" -> {
+        ObjectRef<byte[]> ref = JRay.put(new byte[GIGABYTE_OBJECT]);
+        yield new Metric("GB/s", 1e-9, nanos -> {
+          long t0 = System.nanoTime();
+          byte[] b = JRay.get(ref);
+          nanos[0] = System.nanoTime() - t0;
+          if (b.length != GIGABYTE_OBJECT) {
+            throw new IllegalStateException("got " + b.length + " bytes");
+          }
+          return GIGABYTE_OBJECT;
+        });
+      }
+      case "single_client_get_gigabytes_bytebuffer" -> {
+        ObjectRef<java.nio.ByteBuffer> ref = JRay.put(java.nio.ByteBuffer.allocateDirect(GIGABYTE_OBJECT));
+        yield new Metric("GB/s", 1e-9, nanos -> {
+          long t0 = System.nanoTime();
+          java.nio.ByteBuffer b = JRay.get(ref);
+          nanos[0] = System.nanoTime() - t0;
+          if (b.remaining() != GIGABYTE_OBJECT) {
+            throw new IllegalStateException("got " + b.remaining() + " bytes");
+          }
+          return GIGABYTE_OBJECT;
+        });
+      }
       default -> throw new IllegalArgumentException(
           "Unknown metric '" + name + "'; known metrics: " + String.join(", ", METRICS));
     };
+  }
+
+  private static int putsSinceGc;
+
+  /**
+   * Owners free an object when its last ObjectRef is collected, so a put loop that drops its refs
+   * needs the GC to run for the store to get its memory back (Ray frees on its refcount at once).
+   * The 1 MiB loop runs {@code System.gc()} every 250 puts, inside the measured time; the gigabyte
+   * loop frees after every put, outside it.
+   */
+  private static void freeDroppedObjects(boolean always) {
+    if (always || ++putsSinceGc >= 25) {
+      putsSinceGc = 0;
+      System.gc();
+      try {
+        Thread.sleep(always ? 200 : 0);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   private static long submitAndGet(int tasks) {
@@ -148,8 +243,9 @@ public final class Microbenchmark {
     if (!warmup.isZero()) {
       System.err.printf(Locale.ROOT, "warming up %s for %s...%n", name, seconds(warmup));
       long end = System.nanoTime() + warmup.toNanos();
+      long[] ignored = new long[1];
       while (System.nanoTime() - end < 0) {
-        metric.batch().getAsLong();
+        metric.batch().run(ignored);
       }
     }
     List<Double> rates = new ArrayList<>(repetitions);
@@ -160,11 +256,16 @@ public final class Microbenchmark {
       long ops = 0;
       long now;
       // At least one batch, so even a zero time box yields a rate rather than 0/0.
+      long counted = 0;
+      long[] nanos = new long[1];
       do {
-        ops += metric.batch().getAsLong();
+        long before = System.nanoTime();
+        nanos[0] = -1;
+        ops += metric.batch().run(nanos);
         now = System.nanoTime();
+        counted += nanos[0] >= 0 ? nanos[0] : now - before;
       } while (now - end < 0);
-      double rate = ops / ((now - start) / 1e9);
+      double rate = ops * metric.scale() / (counted / 1e9);
       rates.add(rate);
       System.err.printf(Locale.ROOT, "  %.1f %s%n", rate, metric.unit());
     }

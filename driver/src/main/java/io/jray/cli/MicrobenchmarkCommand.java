@@ -40,6 +40,10 @@ final class MicrobenchmarkCommand implements Callable<Integer> {
   @Option(names = "--num-cpus", description = "CPUs of the local node (default: the core count)")
   Double numCpus;
 
+  @Option(names = "--object-store-memory", paramLabel = "BYTES", defaultValue = "4294967296",
+      description = "object store of the local node (default ${DEFAULT-VALUE}: room for the 1 GiB objects)")
+  long objectStoreMemory;
+
   /** The metric names, for the help text. */
   static final class MetricNames implements Iterable<String> {
     @Override
@@ -53,7 +57,7 @@ final class MicrobenchmarkCommand implements Callable<Integer> {
     List<String> names = metrics == null || metrics.isEmpty() ? Microbenchmark.METRICS : metrics;
     LocalCluster cluster = null;
     if (address == null) {
-      NodeOptions node = numCpus == null ? NodeOptions.defaults() : NodeOptions.defaults().withCpus(numCpus);
+      NodeOptions node = new NodeOptions(numCpus, java.util.Map.of(), objectStoreMemory, "127.0.0.1");
       cluster = LocalCluster.start(Path.of(JRayConfig.get(JRayConfig.SESSION_ROOT)), 0, node, false);
       System.setProperty(JRayConfig.AUTH_TOKEN.propertyName(), cluster.token());
       JRay.init(cluster.gcsAddress());

@@ -65,6 +65,13 @@ final class StatusCommand implements Callable<Integer> {
         for (WorkerStats w : s.getWorkersList()) {
           states.merge(w.getState(), 1, Integer::sum);
         }
+        if (s.hasStore()) {
+          var st = s.getStore();
+          System.out.printf("    store:     %s / %s used (%.1f%%), %d objects, %s spilled (%d objects; %d spills,"
+              + " %d restores)%n", bytes(st.getUsed()), bytes(st.getCapacity()),
+              st.getCapacity() == 0 ? 0.0 : 100.0 * st.getUsed() / st.getCapacity(), st.getObjectCount(),
+              bytes(st.getSpilledBytes()), st.getSpilledObjects(), st.getSpillCount(), st.getRestoreCount());
+        }
         System.out.println("    workers:   " + s.getWorkersCount() + (states.isEmpty() ? "" : " " + states)
             + ", " + s.getWorkersStarted() + " started since boot, " + s.getLeasesGranted() + " leases granted");
         for (ResourceDemand d : s.getDemandList()) {
@@ -85,6 +92,20 @@ final class StatusCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  static String bytes(long b) {
+    if (b < 1024) {
+      return b + " B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    double v = b;
+    int u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format("%.1f %s", v, units[u]);
   }
 
   private static String fmt(double d) {

@@ -34,7 +34,7 @@ class CliIT {
       CliRunner.Run status = CliRunner.process(env, "status");
       assertThat(status.exitCode()).as(status.output()).isZero();
       assertThat(status.output()).contains("Nodes: 2 alive, 0 dead").contains("accel").contains("CPU")
-          .contains("Pending demand: none");
+          .contains("Pending demand: none").contains("store:");
       assertThat(liveSessionProcesses(root)).hasSizeGreaterThanOrEqualTo(3);
     } finally {
       CliRunner.Run stop = CliRunner.process(env, "stop");

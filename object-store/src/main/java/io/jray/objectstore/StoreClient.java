@@ -41,7 +41,8 @@ public final class StoreClient implements AutoCloseable {
   }
 
   /**
-   * Creates {@code id} with {@code size} bytes, lets {@code writer} fill the slice, and seals it.
+   * Creates {@code id} with {@code size} bytes, lets {@code writer} fill the slice, and seals it
+   * (without waiting for the seal to be acknowledged).
    * If the writer throws, the object is aborted. Returns false when the object already existed
    * (a retried task's earlier attempt sealed it). Throws {@link StoreFullException} when the
    * store cannot make room.
@@ -74,7 +75,9 @@ public final class StoreClient implements AutoCloseable {
       stub.abort(StoreAbortRequest.newBuilder().setObjectId(oid).build());
       throw e;
     }
-    stub.withDeadlineAfter(1, TimeUnit.MINUTES).seal(StoreSealRequest.newBuilder().setObjectId(oid).build());
+    // Sealed asynchronously: one round trip per put instead of two. A reader that asks before
+    // the seal arrives waits for it, as for any object still being written.
+    async.seal(StoreSealRequest.newBuilder().setObjectId(oid).build(), Ignore.INSTANCE);
     return true;
   }
 
