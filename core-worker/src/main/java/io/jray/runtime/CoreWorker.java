@@ -136,11 +136,29 @@ public final class CoreWorker implements JRayRuntime {
   }
 
   /** The owner dropped its last ref: a stored copy is deleted from the node's store. */
-  private void freed(ObjectId id, ObjectValue v) {
+  private void freed(ObjectId id, ObjectValue v, java.util.Set<NodeId> copies) {
     io.jray.objectstore.StoreClient s = store;
     if (v.isStored() && s != null && !shutDown) {
-      s.delete(id);
+      java.util.Set<NodeId> nodes = new java.util.HashSet<>(copies);
+      nodes.add(NodeId.fromBytes(v.stored().getNodeId().toByteArray()));
+      s.delete(id, nodes);
     }
+  }
+
+  /** Every node holding a copy of an object owned here: its primary's and the pulled ones (tests, status). */
+  public java.util.Set<NodeId> locationsOf(ObjectId id) {
+    CompletableFuture<ObjectValue> f = table.get(id);
+    ObjectValue v = f == null ? null : f.getNow(null);
+    java.util.Set<NodeId> out = new java.util.HashSet<>(table.copies(id));
+    if (v != null && v.isStored()) {
+      out.add(NodeId.fromBytes(v.stored().getNodeId().toByteArray()));
+    }
+    return out;
+  }
+
+  /** A borrower pulled a copy of an object owned here to {@code node}. */
+  void copyAdded(ObjectId id, NodeId node) {
+    table.addCopy(id, node);
   }
 
   /**
@@ -171,15 +189,24 @@ public final class CoreWorker implements JRayRuntime {
   }
 
   /** Reads a stored object from this node's store (copying arrays, viewing ByteBuffers). */
-  Object readStored(ObjectId id, io.jray.proto.StoredLocation where) {
-    if (!where.getNodeId().equals(ByteString.copyFrom(nodeId.bytes()))) {
-      throw new ObjectLostException("object " + id + " lives in the object store of node "
-          + NodeId.fromBytes(where.getNodeId().toByteArray()) + "; reading objects of other nodes is not"
-          + " supported yet (multi-node object transfer)");
-    }
+  Object readStored(ObjectId id, io.jray.proto.StoredLocation where, Address owner) {
     io.jray.objectstore.StoreClient s = store;
     if (s == null) {
       throw new ObjectLostException("object " + id + " is in the object store, which this process has not mapped");
+    }
+    if (!where.getNodeId().equals(ByteString.copyFrom(nodeId.bytes()))) {
+      // on another node: this node's raylet pulls a copy first (once, however many ask)
+      NodeId from = NodeId.fromBytes(where.getNodeId().toByteArray());
+      try {
+        s.fetch(id, where.getSize(), from);
+      } catch (io.grpc.StatusRuntimeException e) {
+        if (e.getStatus().getCode() == io.grpc.Status.Code.RESOURCE_EXHAUSTED) {
+          throw new io.jray.api.exception.ObjectStoreFullException(e.getStatus().getDescription());
+        }
+        throw new ObjectLostException("object " + id + " could not be copied from node " + from + ": "
+            + e.getStatus().getDescription());
+      }
+      tellOwnerOfCopy(id, owner);
     }
     java.lang.foreign.MemorySegment seg = s.get(id, 30_000);
     if (seg == null) {
@@ -199,6 +226,29 @@ public final class CoreWorker implements JRayRuntime {
         s.release(id);
       }
     }
+  }
+
+  /** The owner frees pulled copies too, so it learns of each one (best effort: asynchronously). */
+  private void tellOwnerOfCopy(ObjectId id, Address owner) {
+    if (owner == null || owner.getWorkerId().equals(self.getWorkerId())) {
+      table.addCopy(id, nodeId);
+      return;
+    }
+    io.jray.proto.CoreWorkerServiceGrpc.newStub(channels.get(owner.getHost(), owner.getPort())).addObjectLocation(
+        io.jray.proto.AddObjectLocationRequest.newBuilder().setObjectId(ByteString.copyFrom(id.bytes()))
+            .setNodeId(ByteString.copyFrom(nodeId.bytes())).build(),
+        new io.grpc.stub.StreamObserver<>() {
+          @Override
+          public void onNext(io.jray.proto.AddObjectLocationReply r) {}
+
+          @Override
+          public void onError(Throwable t) {
+            LOG.debug("owner of {} not told of the copy on node {}: {}", id, nodeId, t.toString());
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
   }
 
   /** The node this core worker leases from died: nothing it queues can run any more. */
@@ -309,7 +359,7 @@ public final class CoreWorker implements JRayRuntime {
 
   private Object decode(ObjectValue v, ObjectRef<?> ref) {
     if (v.isStored()) {
-      return readStored(ref.id(), v.stored());
+      return readStored(ref.id(), v.stored(), ((ObjectRefImpl<?>) ref).owner());
     }
     try {
       return ObjectCodec.decode(v.bytes());
@@ -400,7 +450,7 @@ public final class CoreWorker implements JRayRuntime {
   Object getByReference(ObjectReference ref) {
     ObjectId id = ObjectId.fromBytes(ref.getObjectId().toByteArray());
     if (ref.hasLocation()) {
-      return readStored(id, ref.getLocation());
+      return readStored(id, ref.getLocation(), ref.getOwner());
     }
     return get(new ObjectRefImpl<>(id, ref.getOwner()), null);
   }

@@ -98,6 +98,20 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
   }
 
   @Override
+  public void addObjectLocation(io.jray.proto.AddObjectLocationRequest req,
+      StreamObserver<io.jray.proto.AddObjectLocationReply> reply) {
+    if (req.getObjectId().size() != ObjectId.SIZE || req.getNodeId().size() != io.jray.api.NodeId.SIZE) {
+      reply.onError(Status.INVALID_ARGUMENT.withDescription("object_id must be " + ObjectId.SIZE
+          + " bytes and node_id " + io.jray.api.NodeId.SIZE).asRuntimeException());
+      return;
+    }
+    worker.copyAdded(ObjectId.fromBytes(req.getObjectId().toByteArray()),
+        io.jray.api.NodeId.fromBytes(req.getNodeId().toByteArray()));
+    reply.onNext(io.jray.proto.AddObjectLocationReply.getDefaultInstance());
+    reply.onCompleted();
+  }
+
+  @Override
   public void exit(ExitRequest req, StreamObserver<ExitReply> reply) {
     LOG.info("asked to exit: {}", req.getReason());
     reply.onNext(ExitReply.getDefaultInstance());

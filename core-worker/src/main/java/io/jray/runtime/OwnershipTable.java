@@ -28,6 +28,8 @@ final class OwnershipTable {
   private static final class Entry {
     final CompletableFuture<ObjectValue> value;
     final AtomicInteger localRefs = new AtomicInteger();
+    /** Nodes other processes pulled copies to (the primary's node is in the value). */
+    final java.util.Set<io.jray.api.NodeId> copies = ConcurrentHashMap.newKeySet();
 
     Entry(CompletableFuture<ObjectValue> value) {
       this.value = value;
@@ -43,10 +45,15 @@ final class OwnershipTable {
   }
 
   private final ConcurrentHashMap<ObjectId, Entry> objects = new ConcurrentHashMap<>();
-  private final java.util.function.BiConsumer<ObjectId, ObjectValue> onFree;
+  /** Called with the object, its value and the nodes holding pulled copies. */
+  interface OnFree {
+    void freed(ObjectId id, ObjectValue v, java.util.Set<io.jray.api.NodeId> copies);
+  }
+
+  private final OnFree onFree;
 
   /** {@code onFree} gets each object when its last ref goes (to delete a stored copy). */
-  OwnershipTable(java.util.function.BiConsumer<ObjectId, ObjectValue> onFree) {
+  OwnershipTable(OnFree onFree) {
     this.onFree = onFree;
   }
 
@@ -77,7 +84,7 @@ final class OwnershipTable {
     if (e != null && e.localRefs.decrementAndGet() == 0 && objects.remove(id, e)) {
       ObjectValue v = e.value.getNow(null);
       if (v != null) {
-        onFree.accept(id, v);
+        onFree.freed(id, v, e.copies);
       }
     }
   }
@@ -89,12 +96,27 @@ final class OwnershipTable {
   void complete(ObjectId id, ObjectValue v) {
     Entry e = objects.get(id);
     if (e == null) {
-      onFree.accept(id, v);
+      onFree.freed(id, v, java.util.Set.of());
       return;
     }
     if (e.value.complete(v) && !objects.containsKey(id)) {
-      onFree.accept(id, v); // its last ref went while we completed it (a second delete is harmless)
+      onFree.freed(id, v, e.copies); // its last ref went while we completed it (a second delete is harmless)
     }
+  }
+
+  /** Records a pulled copy; false if the object is not (or no longer) owned here. */
+  boolean addCopy(ObjectId id, io.jray.api.NodeId node) {
+    Entry e = objects.get(id);
+    if (e == null) {
+      return false;
+    }
+    e.copies.add(node);
+    return true;
+  }
+
+  java.util.Set<io.jray.api.NodeId> copies(ObjectId id) {
+    Entry e = objects.get(id);
+    return e == null ? java.util.Set.of() : java.util.Set.copyOf(e.copies);
   }
 
   CompletableFuture<ObjectValue> get(ObjectId id) {

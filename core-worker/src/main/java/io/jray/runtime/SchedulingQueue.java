@@ -12,13 +12,15 @@ import java.util.Map;
  */
 final class SchedulingQueue {
   /** What makes two tasks share leases. */
-  record Key(Map<String, Double> resources, FunctionDescriptor function) {}
+  record Key(Map<String, Double> resources, FunctionDescriptor function,
+      io.jray.proto.SchedulingStrategySpec strategy) {}
 
   final Key key;
   final ArrayDeque<PendingTask> ready = new ArrayDeque<>();
   final List<LeasedWorker> leases = new ArrayList<>();
   int pendingLeaseRequests;
   boolean infeasibleWarned;
+  boolean retryScheduled;
 
   SchedulingQueue(Key key) {
     this.key = key;

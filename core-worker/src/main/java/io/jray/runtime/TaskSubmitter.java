@@ -78,7 +78,8 @@ final class TaskSubmitter {
       fail(t, RemoteErrors.of(ErrorInfo.Type.TASK_UNSCHEDULABLE, rayletDead, t.functionName));
       return;
     }
-    SchedulingQueue.Key key = new SchedulingQueue.Key(t.spec.getResourcesMap(), t.spec.getFunction());
+    SchedulingQueue.Key key = new SchedulingQueue.Key(t.spec.getResourcesMap(), t.spec.getFunction(),
+        t.spec.getStrategy());
     SchedulingQueue q = queues.computeIfAbsent(key, SchedulingQueue::new);
     q.ready.add(t);
     pump(q);
@@ -97,8 +98,10 @@ final class TaskSubmitter {
     for (LeasedWorker w : q.leases) {
       idle += !w.closed && w.inflight.isEmpty() ? 1 : 0;
     }
-    int wanted = Math.min(q.ready.size() - idle, maxPendingLeases);
-    while (q.pendingLeaseRequests < wanted) {
+    // A fixed count, not "until enough are pending": a request to an unreachable raylet can fail
+    // synchronously, and must not turn this into a busy loop (failures retry after a second).
+    int toRequest = Math.min(q.ready.size() - idle, maxPendingLeases) - q.pendingLeaseRequests;
+    for (int i = 0; i < toRequest; i++) {
       requestLease(q);
     }
     int workers = q.leases.size() + q.pendingLeaseRequests;
@@ -138,17 +141,33 @@ final class TaskSubmitter {
 
   private void requestLease(SchedulingQueue q) {
     q.pendingLeaseRequests++;
+    askRaylet(q, raylet, false);
+  }
+
+  /**
+   * One lease request to one raylet. A spillback answer re-asks the named raylet (which must then
+   * grant or reject); a rejection starts over at the local raylet. All of it counts as one
+   * pending request.
+   */
+  private void askRaylet(SchedulingQueue q, Address at, boolean grantOrReject) {
     RequestWorkerLeaseRequest req = RequestWorkerLeaseRequest.newBuilder().setJobId(jobId)
-        .putAllResources(q.key.resources()).setFunction(q.key.function()).setOwner(self).build();
-    NodeManagerServiceGrpc.newStub(channels.get(raylet.getHost(), raylet.getPort()))
+        .putAllResources(q.key.resources()).setFunction(q.key.function()).setOwner(self)
+        .setStrategy(q.key.strategy()).setGrantOrReject(grantOrReject).build();
+    NodeManagerServiceGrpc.newStub(channels.get(at.getHost(), at.getPort()))
         .requestWorkerLease(req, new StreamObserver<>() {
-          private boolean granted;
+          private boolean answered;
 
           @Override
           public void onNext(LeaseUpdate u) {
             if (u.hasGrant()) {
-              granted = true;
-              granted(q, u);
+              answered = true;
+              granted(q, u, at);
+            } else if (u.hasSpillback()) {
+              answered = true;
+              followSpillback(q, u.getSpillback());
+            } else if (u.hasRejected()) {
+              answered = true;
+              rejected(q, u.getRejected());
             } else if (u.getNotice().getKind() == LeaseNotice.Kind.INFEASIBLE) {
               warnInfeasible(q, u.getNotice().getMessage());
             }
@@ -161,11 +180,28 @@ final class TaskSubmitter {
 
           @Override
           public void onCompleted() {
-            if (!granted) {
+            if (!answered) {
               leaseFailed(q, Status.UNAVAILABLE.withDescription("the raylet ended the lease request without a grant"));
             }
           }
         });
+  }
+
+  private synchronized void followSpillback(SchedulingQueue q, Address to) {
+    if (shutdown || rayletDead != null) {
+      q.pendingLeaseRequests--;
+      return;
+    }
+    askRaylet(q, to, true);
+  }
+
+  private synchronized void rejected(SchedulingQueue q, String why) {
+    LOG.debug("lease request rejected after spillback ({}); asking the local raylet again", why);
+    if (shutdown || rayletDead != null) {
+      q.pendingLeaseRequests--;
+      return;
+    }
+    askRaylet(q, raylet, false);
   }
 
   private synchronized void warnInfeasible(SchedulingQueue q, String message) {
@@ -180,22 +216,26 @@ final class TaskSubmitter {
     if (shutdown || rayletDead != null) {
       return;
     }
-    LOG.warn("lease request to raylet {}:{} failed: {} {}", raylet.getHost(), raylet.getPort(), s.getCode(),
-        s.getDescription());
-    if (s.getCode() == Status.Code.ABORTED || s.getCode() == Status.Code.INVALID_ARGUMENT) {
+    if (s.getCode() == Status.Code.ABORTED || s.getCode() == Status.Code.INVALID_ARGUMENT
+        || s.getCode() == Status.Code.FAILED_PRECONDITION) {
+      LOG.warn("lease request refused: {} {}", s.getCode(), s.getDescription());
       failQueued(q, ErrorInfo.Type.TASK_UNSCHEDULABLE, "the raylet refused the lease: " + s.getDescription());
-    } else {
+    } else if (!q.retryScheduled) {
+      // one retry (and one log line) per queue, however many requests failed
+      LOG.warn("lease request failed: {} {}; retrying in 1 s", s.getCode(), s.getDescription());
+      q.retryScheduled = true;
       loop.schedule(() -> pumpLater(q), 1000);
     }
   }
 
   private synchronized void pumpLater(SchedulingQueue q) {
+    q.retryScheduled = false;
     pump(q);
   }
 
-  private synchronized void granted(SchedulingQueue q, LeaseUpdate u) {
+  private synchronized void granted(SchedulingQueue q, LeaseUpdate u, Address grantedBy) {
     q.pendingLeaseRequests--;
-    LeasedWorker w = new LeasedWorker(u.getGrant().getLeaseId(), u.getGrant().getWorker(), raylet, q);
+    LeasedWorker w = new LeasedWorker(u.getGrant().getLeaseId(), u.getGrant().getWorker(), grantedBy, q);
     if (shutdown) {
       returnLease(w, false);
       return;

@@ -9,6 +9,16 @@ import io.jray.api.Remote;
  */
 @Remote
 public final class BenchTasks {
+  /** A zeroed array of {@code size} bytes: cheap to make, so only the transfer is timed. */
+  public static byte[] zeros(int size) {
+    return new byte[size];
+  }
+
+  /** The node that ran this task. */
+  public static String nodeId() {
+    return io.jray.api.JRay.runtimeContext().nodeId().hex();
+  }
+
   private BenchTasks() {}
 
   /** Returns 0: the smallest result that still travels back to the caller. */

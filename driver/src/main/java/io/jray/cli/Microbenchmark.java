@@ -33,7 +33,8 @@ public final class Microbenchmark {
       "single_client_get_calls_1mib",
       "single_client_put_gigabytes",
       "single_client_get_gigabytes",
-      "single_client_get_gigabytes_bytebuffer");
+      "single_client_get_gigabytes_bytebuffer",
+      "inter_node_get_gigabytes");
 
   /** Object size of the gigabyte metrics: 1 GiB, as in Ray's put_gigabytes. */
   static final int GIGABYTE_OBJECT = 1 << 30;
@@ -205,9 +206,38 @@ public final class Microbenchmark {
           return GIGABYTE_OBJECT;
         });
       }
+      case "inter_node_get_gigabytes" -> {
+        io.jray.api.SchedulingStrategy there = io.jray.api.SchedulingStrategy.nodeAffinity(otherNode(), false);
+        yield new Metric("GB/s", 1e-9, nanos -> {
+          // made on the other node; timed from the driver's get until the bytes are in its heap
+          ObjectRef<byte[]> ref = JRay.task(BenchTasks::zeros, GIGABYTE_OBJECT).setSchedulingStrategy(there).remote();
+          JRay.wait(List.of(ref), 1, Duration.ofMinutes(5));
+          long t0 = System.nanoTime();
+          byte[] b = JRay.get(ref);
+          nanos[0] = System.nanoTime() - t0;
+          if (b.length != GIGABYTE_OBJECT) {
+            throw new IllegalStateException("got " + b.length + " bytes");
+          }
+          freeDroppedObjects(true);
+          return GIGABYTE_OBJECT;
+        });
+      }
       default -> throw new IllegalArgumentException(
           "Unknown metric '" + name + "'; known metrics: " + String.join(", ", METRICS));
     };
+  }
+
+  /** A node other than the driver's (found by spreading probe tasks), for the inter-node metrics. */
+  private static io.jray.api.NodeId otherNode() {
+    io.jray.api.NodeId here = JRay.runtimeContext().nodeId();
+    for (int i = 0; i < 50; i++) {
+      String n = JRay.task(BenchTasks::nodeId).setSchedulingStrategy(io.jray.api.SchedulingStrategy.SPREAD).remote()
+          .get();
+      if (!n.equals(here.hex())) {
+        return io.jray.api.NodeId.fromHex(n);
+      }
+    }
+    throw new IllegalStateException("inter_node_get_gigabytes needs a second node; none ran a task");
   }
 
   private static int putsSinceGc;

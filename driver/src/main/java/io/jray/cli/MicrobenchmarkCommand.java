@@ -58,7 +58,13 @@ final class MicrobenchmarkCommand implements Callable<Integer> {
     LocalCluster cluster = null;
     if (address == null) {
       NodeOptions node = new NodeOptions(numCpus, java.util.Map.of(), objectStoreMemory, "127.0.0.1");
+      // workers make 1 GiB objects for the gigabyte metrics
+      System.setProperty(JRayConfig.WORKER_HEAP.propertyName(), JRayConfig.get(JRayConfig.WORKER_HEAP).equals("512m")
+          ? "2g" : JRayConfig.get(JRayConfig.WORKER_HEAP));
       cluster = LocalCluster.start(Path.of(JRayConfig.get(JRayConfig.SESSION_ROOT)), 0, node, false);
+      if (names.stream().anyMatch(n -> n.startsWith("inter_node"))) {
+        cluster.addNode(node);
+      }
       System.setProperty(JRayConfig.AUTH_TOKEN.propertyName(), cluster.token());
       JRay.init(cluster.gcsAddress());
     } else {

@@ -33,8 +33,17 @@ final class StartCommand implements Callable<Integer> {
   @Option(names = "--resources", paramLabel = "JSON", description = "custom resources, e.g. '{\"accel\":2}'")
   String resources;
 
-  @Option(names = "--object-store-memory", paramLabel = "BYTES", description = "object store size (used from issue 3 on)")
+  @Option(names = "--object-store-memory", paramLabel = "BYTES",
+      description = "object store size of this node (default: jray.object-store.memory, 30% of RAM)")
   long objectStoreMemory;
+
+  @Option(names = "--object-store-dir", paramLabel = "DIR",
+      description = "where the arena file goes (default: jray.object-store.dir, /dev/shm)")
+  String objectStoreDir;
+
+  @Option(names = "--spill-dir", paramLabel = "DIR",
+      description = "where objects spill to (default: <session>/spill/<node>)")
+  String spillDir;
 
   @Option(names = "--node-ip-address", description = "address other processes reach this node at (default ${DEFAULT-VALUE})",
       defaultValue = "127.0.0.1")
@@ -48,7 +57,8 @@ final class StartCommand implements Callable<Integer> {
     if (numCpus != null && (!Double.isFinite(numCpus) || numCpus < 0)) {
       throw new IllegalArgumentException("--num-cpus must be finite and >= 0, got " + numCpus);
     }
-    NodeOptions node = new NodeOptions(numCpus, ResourceSpec.parse(resources), objectStoreMemory, host);
+    NodeOptions node = new NodeOptions(numCpus, ResourceSpec.parse(resources), objectStoreMemory, host,
+        objectStoreDir, spillDir);
     Path root = Path.of(JRayConfig.get(JRayConfig.SESSION_ROOT));
     if (head) {
       SessionDir session = SessionDir.create(root, tokenOrNew(), true);

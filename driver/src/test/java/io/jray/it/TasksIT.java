@@ -146,15 +146,25 @@ class TasksIT {
     io.jray.runtime.CoreWorker owner = io.jray.runtime.CoreWorker.current();
     ObjectRef<String> kept = JRay.put("kept");
     ObjectRef<Integer> keptResult = JRay.task(TestTasks::noop, 9).remote();
-    int before = owner.ownedObjectCount();
+    // refs of earlier tests may still await collection: start from what a GC leaves
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+      int n = owner.ownedObjectCount();
+      System.gc();
+      Thread.sleep(200);
+      return owner.ownedObjectCount() == n;
+    });
+    int baseline = owner.ownedObjectCount();
+    List<ObjectRef<?>> held = new ArrayList<>();
     for (int i = 0; i < 2_000; i++) {
-      JRay.put(new byte[1024]);
-      JRay.get(JRay.task(TestTasks::noop, i).remote());
+      held.add(JRay.put(new byte[1024]));
+      held.add(JRay.task(TestTasks::noop, i).remote());
     }
-    assertThat(owner.ownedObjectCount()).isGreaterThanOrEqualTo(before);
+    held.get(held.size() - 1).get();
+    assertThat(owner.ownedObjectCount()).isEqualTo(baseline + 4_000);
+    held.clear();
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
       System.gc();
-      return owner.ownedObjectCount() <= before;
+      return owner.ownedObjectCount() <= baseline;
     });
     assertThat(kept.get()).isEqualTo("kept");
     assertThat(keptResult.get()).isEqualTo(9);

@@ -97,6 +97,12 @@ public final class TestTasks {
     return JRay.get(refs);
   }
 
+  /** Which node ran this task, after a pause that keeps its CPU busy. */
+  public static String nodeAfter(long sleepMs) throws InterruptedException {
+    Thread.sleep(sleepMs);
+    return JRay.runtimeContext().nodeId().hex();
+  }
+
   /** CRC32 of a byte array, to check large objects byte-exact. */
   public static long crc(byte[] b) {
     java.util.zip.CRC32 c = new java.util.zip.CRC32();

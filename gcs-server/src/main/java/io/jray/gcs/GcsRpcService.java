@@ -25,9 +25,11 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
   private final InternalKv kv;
   private final Publisher publisher;
   private final HealthChecker health;
+  private final ResourceView resources;
 
   GcsRpcService(EventLoop loop, NodeTable nodes, JobTable jobs, InternalKv kv, Publisher publisher,
-      HealthChecker health) {
+      HealthChecker health, ResourceView resources) {
+    this.resources = resources;
     this.loop = loop;
     this.nodes = nodes;
     this.jobs = jobs;
@@ -152,6 +154,23 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
   }
 
   @Override
+  public void reportResources(ResourceReport req, StreamObserver<ReportResourcesReply> reply) {
+    answer(loop, reply, () -> {
+      checkNodeId(req.getNodeId());
+      NodeInfo n = nodes.get(req.getNodeId());
+      if (n == null) {
+        throw notFound("unknown node " + NodeTable.hex(req.getNodeId()) + ": register it first");
+      }
+      require(n.getState() == NodeInfo.State.ALIVE, "node " + NodeTable.hex(req.getNodeId()) + " is DEAD");
+      for (var e : req.getAvailableMap().entrySet()) {
+        require(Double.isFinite(e.getValue()), "available " + e.getKey() + " must be finite");
+      }
+      resources.report(req);
+      return ReportResourcesReply.getDefaultInstance();
+    });
+  }
+
+  @Override
   public void subscribe(SubscribeRequest req, StreamObserver<PubMessage> out) {
     ServerCallStreamObserver<PubMessage> s = (ServerCallStreamObserver<PubMessage>) out;
     s.setOnCancelHandler(() -> loop.execute(() -> publisher.remove(s)));
@@ -159,6 +178,7 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
       List<PubMessage> snapshot = new ArrayList<>();
       nodes.all().forEach(n -> snapshot.add(PubMessage.newBuilder().setNode(n).build()));
       jobs.all().forEach(j -> snapshot.add(PubMessage.newBuilder().setJob(j).build()));
+      resources.all().forEach(r -> snapshot.add(PubMessage.newBuilder().setResources(r).build()));
       publisher.add(s, snapshot);
     });
   }

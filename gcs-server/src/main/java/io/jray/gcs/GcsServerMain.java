@@ -41,12 +41,13 @@ public final class GcsServerMain {
     CompletableFuture<GcsRpcService> built = new CompletableFuture<>();
     loop.execute(() -> {
       Publisher publisher = new Publisher();
-      NodeTable nodes = new NodeTable(storage, publisher);
+      ResourceView resources = new ResourceView(publisher);
+      NodeTable nodes = new NodeTable(storage, publisher, resources::nodeDead);
       JobTable jobs = new JobTable(storage, publisher);
       HealthChecker health = new HealthChecker(loop, nodes, token,
           JRayConfig.getLong(JRayConfig.HEALTH_PERIOD_MS), JRayConfig.getLong(JRayConfig.HEALTH_TIMEOUT_MS),
           JRayConfig.getInt(JRayConfig.HEALTH_FAILURE_THRESHOLD));
-      built.complete(new GcsRpcService(loop, nodes, jobs, new InternalKv(storage), publisher, health));
+      built.complete(new GcsRpcService(loop, nodes, jobs, new InternalKv(storage), publisher, health, resources));
     });
     Server server = Rpc.startServer("0.0.0.0", port, token, null, built.get(30, TimeUnit.SECONDS));
     LOG.info("GCS serving on port {} (session {}, storage {})", server.getPort(), session, storageDir);

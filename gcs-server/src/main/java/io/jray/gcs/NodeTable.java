@@ -18,9 +18,11 @@ final class NodeTable {
   private final GcsStorage storage;
   private final Publisher publisher;
   private final Map<ByteString, NodeInfo> nodes = new LinkedHashMap<>();
+  private final java.util.function.Consumer<ByteString> onDeath;
 
-  NodeTable(GcsStorage storage, Publisher publisher) {
+  NodeTable(GcsStorage storage, Publisher publisher, java.util.function.Consumer<ByteString> onDeath) {
     this.storage = storage;
+    this.onDeath = onDeath;
     this.publisher = publisher;
     storage.scan(GcsStorage.Table.NODES).forEach((k, v) -> {
       try {
@@ -46,6 +48,7 @@ final class NodeTable {
     if (n == null || n.getState() == NodeInfo.State.DEAD) {
       return false;
     }
+    onDeath.accept(nodeId);
     save(n.toBuilder().setState(NodeInfo.State.DEAD).setDeathTimeMs(System.currentTimeMillis())
         .setDeathReason(reason).build());
     LOG.warn("node {} marked DEAD: {}", hex(nodeId), reason);

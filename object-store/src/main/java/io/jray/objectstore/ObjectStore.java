@@ -325,6 +325,28 @@ public final class ObjectStore implements AutoCloseable {
     return o;
   }
 
+  public boolean isSealed(ObjectId id) {
+    StoredObject o = objects.get(id);
+    return o != null && o.state == StoredObject.State.SEALED && !o.deletePending;
+  }
+
+  /** A copy of part of a sealed object (restored first if spilled), for another node's pull. */
+  public byte[] readChunk(ObjectId id, long offset, long length) {
+    StoredObject o = objects.get(id);
+    if (o == null || o.state != StoredObject.State.SEALED) {
+      throw new IllegalArgumentException("object " + id + " is not sealed in this store");
+    }
+    if (offset < 0 || length <= 0 || offset + length > o.size || length > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("chunk " + offset + "+" + length + " is outside object " + id + " of "
+          + o.size + " bytes");
+    }
+    if (!o.inMemory()) {
+      restore(o);
+    }
+    o.lastAccessNanos = System.nanoTime();
+    return arena.segment().asSlice(o.offset + offset, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+  }
+
   public StoreStats stats() {
     long spilledObjects = objects.values().stream().filter(o -> !o.inMemory()).count();
     long unsealed = objects.values().stream().filter(o -> o.state == StoredObject.State.CREATED).count();

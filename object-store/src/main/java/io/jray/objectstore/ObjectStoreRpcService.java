@@ -15,10 +15,20 @@ import io.jray.proto.*;
 public final class ObjectStoreRpcService extends ObjectStoreServiceGrpc.ObjectStoreServiceImplBase {
   private final EventLoop loop;
   private final ObjectStore store;
+  private final ObjectPuller puller;
+  private final java.util.function.Function<io.jray.api.NodeId, Address> nodes;
 
-  public ObjectStoreRpcService(EventLoop loop, ObjectStore store) {
+  /** {@code nodes} finds the raylet of a node (null if unknown or dead), for pulls. */
+  public ObjectStoreRpcService(EventLoop loop, ObjectStore store, ObjectPuller puller,
+      java.util.function.Function<io.jray.api.NodeId, Address> nodes) {
     this.loop = loop;
     this.store = store;
+    this.puller = puller;
+    this.nodes = nodes;
+  }
+
+  public ObjectStoreRpcService(EventLoop loop, ObjectStore store) {
+    this(loop, store, null, id -> null);
   }
 
   private static ObjectId objectId(ByteString b) {
@@ -96,14 +106,91 @@ public final class ObjectStoreRpcService extends ObjectStoreServiceGrpc.ObjectSt
     });
   }
 
+  /**
+   * Deletes the local copy; when the owner's copy lives on another node, forwards the delete there
+   * too, so freeing an object frees it where it was made (and here, if it was pulled).
+   */
   @Override
   public void delete(StoreDeleteRequest req, StreamObserver<StoreDeleteReply> reply) {
+    for (ByteString node : req.getNodeIdsList()) {
+      if (node.size() != io.jray.api.NodeId.SIZE || puller == null) {
+        continue;
+      }
+      Address at = nodes.apply(io.jray.api.NodeId.fromBytes(node.toByteArray()));
+      if (at != null && !at.getNodeId().isEmpty()) {
+        ObjectStoreServiceGrpc.newStub(puller.channel(at)).delete(StoreDeleteRequest.newBuilder()
+            .setObjectId(req.getObjectId()).build(), new StreamObserver<>() {
+              @Override
+              public void onNext(StoreDeleteReply r) {}
+
+              @Override
+              public void onError(Throwable t) {}
+
+              @Override
+              public void onCompleted() {}
+            });
+      }
+    }
     LoopCall.answer(loop, reply, () ->
         StoreDeleteReply.newBuilder().setDeleted(store.delete(objectId(req.getObjectId()))).build());
   }
 
   @Override
   public void stats(StoreStatsRequest req, StreamObserver<StoreStats> reply) {
-    LoopCall.answer(loop, reply, store::stats);
+    LoopCall.answer(loop, reply, () -> withPulls(store.stats()));
+  }
+
+  private StoreStats withPulls(StoreStats s) {
+    return puller == null ? s : s.toBuilder().setPullCount(puller.pullCount()).setPulledBytes(puller.pulledBytes())
+        .build();
+  }
+
+  @Override
+  public void fetch(StoreFetchRequest req, StreamObserver<StoreFetchReply> reply) {
+    ObjectId id;
+    io.jray.api.NodeId from;
+    try {
+      id = objectId(req.getObjectId());
+      require(req.getSize() > 0, "size must be > 0, got " + req.getSize());
+      require(req.getFromNodeId().size() == io.jray.api.NodeId.SIZE, "from_node_id must be "
+          + io.jray.api.NodeId.SIZE + " bytes");
+      from = io.jray.api.NodeId.fromBytes(req.getFromNodeId().toByteArray());
+      if (puller == null) {
+        throw Status.UNIMPLEMENTED.withDescription("this store does not pull objects").asRuntimeException();
+      }
+    } catch (io.grpc.StatusRuntimeException e) {
+      reply.onError(e);
+      return;
+    }
+    Address at = nodes.apply(from);
+    if (at == null) {
+      reply.onError(Status.UNAVAILABLE.withDescription("object " + id + " is on node " + from
+          + ", which is not alive (or not known here)").asRuntimeException());
+      return;
+    }
+    loop.execute(() -> puller.pull(id, req.getSize(), at).whenComplete((v, e) -> {
+      if (e == null) {
+        reply.onNext(StoreFetchReply.getDefaultInstance());
+        reply.onCompleted();
+      } else {
+        Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        Status st = c instanceof StoreFullException ? Status.RESOURCE_EXHAUSTED : Status.UNAVAILABLE;
+        reply.onError(st.withDescription("cannot pull object " + id + " from node " + from + ": "
+            + c.getMessage()).asRuntimeException());
+      }
+    }));
+  }
+
+  @Override
+  public void readChunk(ReadChunkRequest req, StreamObserver<ReadChunkReply> reply) {
+    LoopCall.answer(loop, reply, () -> {
+      ObjectId id = objectId(req.getObjectId());
+      try {
+        return ReadChunkReply.newBuilder().setData(com.google.protobuf.UnsafeByteOperations.unsafeWrap(
+            store.readChunk(id, req.getOffset(), req.getLength()))).build();
+      } catch (IllegalArgumentException e) {
+        throw LoopCall.notFound(e.getMessage());
+      }
+    });
   }
 }

@@ -88,6 +88,13 @@ public final class StoreClient implements AutoCloseable {
     return r.getFound() ? arena.segment().asSlice(r.getOffset(), r.getSize()) : null;
   }
 
+  /** Asks this node's raylet to pull a copy of {@code id} from another node; blocks until it is here. */
+  public void fetch(ObjectId id, long size, io.jray.api.NodeId from) {
+    stub.withDeadlineAfter(10, TimeUnit.MINUTES).fetch(io.jray.proto.StoreFetchRequest.newBuilder()
+        .setObjectId(ByteString.copyFrom(id.bytes())).setSize(size).setFromNodeId(ByteString.copyFrom(from.bytes()))
+        .build());
+  }
+
   public void release(ObjectId id) {
     async.release(StoreReleaseRequest.newBuilder().setObjectId(ByteString.copyFrom(id.bytes())).setWorkerId(self)
         .build(), Ignore.INSTANCE);
@@ -95,8 +102,18 @@ public final class StoreClient implements AutoCloseable {
 
   /** The owner frees its object on this node (asynchronously). */
   public void delete(ObjectId id) {
-    async.delete(StoreDeleteRequest.newBuilder().setObjectId(ByteString.copyFrom(id.bytes())).build(),
-        Ignore.INSTANCE);
+    delete(id, null);
+  }
+
+  /** The owner frees its object: here, and on {@code nodes} (through this node's raylet). */
+  public void delete(ObjectId id, java.util.Collection<io.jray.api.NodeId> nodes) {
+    StoreDeleteRequest.Builder b = StoreDeleteRequest.newBuilder().setObjectId(ByteString.copyFrom(id.bytes()));
+    if (nodes != null) {
+      for (io.jray.api.NodeId n : nodes) {
+        b.addNodeIds(ByteString.copyFrom(n.bytes()));
+      }
+    }
+    async.delete(b.build(), Ignore.INSTANCE);
   }
 
   public long capacity() {

@@ -51,6 +51,9 @@ final class LeaseScheduler {
   private record SchedulingClass(ResourceSet resources, ByteString function) {}
 
   private final NodeContext node;
+  private final ClusterView cluster;
+  private final SchedulingPolicy policy = new SchedulingPolicy(
+      io.jray.common.config.JRayConfig.getDouble(io.jray.common.config.JRayConfig.SCHEDULER_SPREAD_THRESHOLD));
   private final ResourceSet total;
   private final ResourceSet available;
   private final WorkerPool pool;
@@ -59,8 +62,10 @@ final class LeaseScheduler {
   private int rotate;
   private long granted;
 
-  LeaseScheduler(NodeContext node, ResourceSet total, java.util.function.Function<LeaseScheduler, WorkerPool> pool) {
+  LeaseScheduler(NodeContext node, ClusterView cluster, ResourceSet total,
+      java.util.function.Function<LeaseScheduler, WorkerPool> pool) {
     this.node = node;
+    this.cluster = cluster;
     this.total = total;
     this.available = total.copy();
     this.pool = pool.apply(this);
@@ -70,12 +75,75 @@ final class LeaseScheduler {
     return pool;
   }
 
+  /** Queues a request here, or answers it at once (spillback, rejection); returns the queued entry or null. */
   Pending request(RequestWorkerLeaseRequest req, ServerCallStreamObserver<LeaseUpdate> out) {
     Pending p = new Pending(req, ResourceSet.of(req.getResourcesMap()), out);
+    if (req.getGrantOrReject()) {
+      if (!p.resources.fitsIn(total)) {
+        out.onNext(LeaseUpdate.newBuilder().setRejected("node " + node.nodeId() + " has " + total + ", less than "
+            + p.resources).build());
+        out.onCompleted();
+        return null;
+      }
+    } else {
+      SchedulingPolicy.Decision d = policy.decide(p.resources, req.getStrategy(), node.nodeId(), view());
+      if (d instanceof SchedulingPolicy.Spill s) {
+        spillback(p, s.node());
+        return null;
+      }
+      if (d instanceof SchedulingPolicy.Unschedulable u) {
+        LOG.warn("lease request of job {} cannot be scheduled: {}", p.job, u.why());
+        out.onError(Status.FAILED_PRECONDITION.withDescription(u.why()).asRuntimeException());
+        return null;
+      }
+    }
     SchedulingClass cls = new SchedulingClass(p.resources, req.getFunction().toByteString());
     queues.computeIfAbsent(cls, k -> new ArrayDeque<>()).add(p);
     dispatch();
     return p;
+  }
+
+  private java.util.Map<io.jray.api.NodeId, NodeView> view() {
+    return cluster.snapshot(node.host(), node.port(), total, available);
+  }
+
+  private void spillback(Pending p, NodeView to) {
+    p.cancelled = true;
+    cluster.reserve(to.id(), p.resources);
+    try {
+      p.out.onNext(LeaseUpdate.newBuilder().setSpillback(Address.newBuilder().setHost(to.host()).setPort(to.port())
+          .setNodeId(com.google.protobuf.ByteString.copyFrom(to.id().bytes()))).build());
+      p.out.onCompleted();
+    } catch (RuntimeException e) {
+      LOG.debug("spillback not delivered: {}", e.toString());
+    }
+  }
+
+  /**
+   * Sends queued requests that cannot run here now to nodes that can (as the cluster view sees
+   * them), so work spreads once this node is busy and infeasible work goes to a node that joined.
+   * Requests that came here by spillback stay: they were sent here on purpose.
+   */
+  void rebalance() {
+    java.util.Map<io.jray.api.NodeId, NodeView> view = null;
+    for (ArrayDeque<Pending> q : queues.values()) {
+      for (Pending p : q) {
+        if (p.cancelled || p.out.isCancelled() || p.request.getGrantOrReject() || p.resources.fitsIn(available)) {
+          continue;
+        }
+        if (view == null) {
+          view = view();
+        }
+        SchedulingPolicy.Decision d = policy.decide(p.resources, p.request.getStrategy(), node.nodeId(), view);
+        if (d instanceof SchedulingPolicy.Spill s) {
+          spillback(p, s.node());
+          view = null; // the target now counts this request: look again for the next one
+        } else if (d instanceof SchedulingPolicy.Unschedulable u) {
+          p.cancelled = true;
+          p.out.onError(Status.FAILED_PRECONDITION.withDescription(u.why()).asRuntimeException());
+        }
+      }
+    }
   }
 
   /** Hands out every lease that fits now. Called after every change of resources or workers. */
@@ -149,8 +217,9 @@ final class LeaseScheduler {
       return;
     }
     p.infeasibleNoticed = true;
-    String msg = "task of job " + p.job + " needs " + p.resources + " but node " + node.nodeId() + " has only "
-        + total + " in total: it stays pending until a node with these resources joins";
+    String msg = "task of job " + p.job + " needs " + p.resources + " but no alive node has that much in total"
+        + " (this node " + node.nodeId() + " has " + total + "): it stays pending until a node with these"
+        + " resources joins";
     LOG.warn("infeasible lease request: {}", msg);
     p.out.onNext(LeaseUpdate.newBuilder().setNotice(LeaseNotice.newBuilder()
         .setKind(LeaseNotice.Kind.INFEASIBLE).setMessage(msg)).build());

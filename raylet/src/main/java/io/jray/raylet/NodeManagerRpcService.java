@@ -118,7 +118,9 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
   @Override
   public void getNodeStats(GetNodeStatsRequest req, StreamObserver<GetNodeStatsReply> reply) {
     store.loop.execute(() -> {
-      StoreStats storeStats = store.store.stats();
+      StoreStats local = store.store.stats();
+      StoreStats storeStats = store.puller == null ? local : local.toBuilder()
+          .setPullCount(store.puller.pullCount()).setPulledBytes(store.puller.pulledBytes()).build();
       answer(loop, reply, () -> stats(storeStats));
     });
   }

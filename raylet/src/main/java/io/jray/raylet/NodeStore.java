@@ -4,6 +4,7 @@ import io.jray.common.concurrent.EventLoop;
 import io.jray.common.config.JRayConfig;
 import io.jray.common.session.SessionDir;
 import io.jray.objectstore.ArenaFile;
+import io.jray.objectstore.ObjectPuller;
 import io.jray.objectstore.ObjectStore;
 import io.jray.proto.StoreInfo;
 import java.io.IOException;
@@ -24,6 +25,8 @@ final class NodeStore implements AutoCloseable {
   final EventLoop loop = new EventLoop("store-loop");
   final ObjectStore store;
   final StoreInfo info;
+  /** Pulls objects from other nodes; set once at start, before any request arrives. */
+  volatile ObjectPuller puller;
 
   NodeStore(String nodeHex, long requestedBytes, Path dir, Path spillDir) {
     long size = requestedBytes > 0 ? requestedBytes : defaultSize(dir);

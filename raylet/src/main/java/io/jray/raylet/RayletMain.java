@@ -13,6 +13,7 @@ import io.jray.common.process.ReadyFile;
 import io.jray.common.process.ResourceSpec;
 import io.jray.common.session.LogSetup;
 import io.jray.common.session.SessionDir;
+import io.jray.objectstore.ObjectPuller;
 import io.jray.objectstore.ObjectStoreRpcService;
 import io.jray.proto.JobInfo;
 import io.jray.proto.NodeInfo;
@@ -73,10 +74,14 @@ public final class RayletMain {
         Path.of(args.get("object-store-dir", JRayConfig.get(JRayConfig.OBJECT_STORE_DIR))),
         args.has("spill-dir") ? Path.of(args.required("spill-dir")) : NodeStore.spillDirFor(session, nodeId.hex()));
     JobDirectory jobs = new JobDirectory(loop, gcs);
+    ClusterView cluster = new ClusterView(nodeId);
+    PeerChannels peers = new PeerChannels(token);
+    nodeStore.puller = new ObjectPuller(nodeStore.loop, nodeStore.store, peers::get,
+        JRayConfig.getLong(JRayConfig.OBJECT_CHUNK_BYTES), JRayConfig.getInt(JRayConfig.OBJECT_PULLS_IN_FLIGHT));
     CompletableFuture<LeaseScheduler> sched = new CompletableFuture<>();
     CompletableFuture<NodeManagerRpcService> service = new CompletableFuture<>();
     loop.execute(() -> {
-      LeaseScheduler s = new LeaseScheduler(node, ResourceSet.of(resources),
+      LeaseScheduler s = new LeaseScheduler(node, cluster, ResourceSet.of(resources),
           self -> new WorkerPool(loop, node, jobs, w -> {
             self.workerExited(w);
             nodeStore.loop.execute(() -> nodeStore.store.workerDied(w.id));
@@ -86,7 +91,8 @@ public final class RayletMain {
       sched.complete(s);
     });
     Server server = Rpc.startServer("0.0.0.0", Integer.parseInt(args.get("port", "0")), token, null,
-        service.get(30, TimeUnit.SECONDS), new ObjectStoreRpcService(nodeStore.loop, nodeStore.store));
+        service.get(30, TimeUnit.SECONDS),
+        new ObjectStoreRpcService(nodeStore.loop, nodeStore.store, nodeStore.puller, cluster::address));
     node.bound(server.getPort());
     LeaseScheduler scheduler = sched.get(30, TimeUnit.SECONDS);
 
@@ -94,9 +100,24 @@ public final class RayletMain {
         .setNodeId(ByteString.copyFrom(nodeId.bytes())).setHost(host).setRayletPort(server.getPort())
         .putAllTotalResources(resources).setSessionDir(session.path().toString())
         .setPid(ProcessHandle.current().pid()).setIsHead(args.has("head"))).build());
+    ResourceReporter reporter = new ResourceReporter(node, scheduler, gcs,
+        JRayConfig.getLong(JRayConfig.RESOURCE_REPORT_MS));
+    loop.every(() -> reporter.tick(loop), 100);
     gcs.subscribe("raylet-" + nodeId, loop, m -> {
-      if (m.hasJob()) {
+      if (m.hasNode()) {
+        cluster.node(m.getNode());
+      } else if (m.hasResources()) {
+        cluster.report(m.getResources());
+      } else if (m.hasJob()) {
         JobInfo j = m.getJob();
+        boolean known = jobs.get(JobId.fromBytes(j.getJobId().toByteArray())) != null;
+        if (!known && j.getState() == JobInfo.State.RUNNING && !j.getDriverNodeId().equals(
+            ByteString.copyFrom(nodeId.bytes())) && JRayConfig.getBoolean(JRayConfig.WORKER_PRESTART)
+            && System.currentTimeMillis() - j.getStartTimeMs() < 60_000) {
+          // A JVM takes seconds to start: one warm worker per node makes the first spilled task quick.
+          jobs.update(j);
+          scheduler.pool().start(JobId.fromBytes(j.getJobId().toByteArray()));
+        }
         if (jobs.update(j)) {
           scheduler.jobFinished(JobId.fromBytes(j.getJobId().toByteArray()));
         }

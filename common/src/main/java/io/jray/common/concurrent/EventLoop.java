@@ -40,6 +40,10 @@ public final class EventLoop implements Executor, AutoCloseable {
 
   @Override
   public void execute(Runnable task) {
+    if (executor.isShutdown()) {
+      LOG.debug("event loop is closed; dropping a task");
+      return;
+    }
     executor.execute(() -> {
       try {
         task.run();

@@ -61,6 +61,14 @@ public final class JRayConfig {
       "objects larger than this many bytes go to the shared-memory store; smaller ones stay inline");
   public static final Key TESTING_STORE_WRITE_DELAY_MS = key("testing.store-write-delay-ms", "0",
       "fault injection for tests: a writer pauses this long halfway through writing an object to the store");
+  public static final Key SCHEDULER_SPREAD_THRESHOLD = key("scheduler.spread-threshold", "0.5",
+      "DEFAULT scheduling keeps work local while the node's most used resource is below this share");
+  public static final Key RESOURCE_REPORT_MS = key("scheduler.report-ms", "1000",
+      "a raylet reports its resources to GCS at least this often (and at most every 100 ms on change)");
+  public static final Key OBJECT_CHUNK_BYTES = key("object-manager.chunk-bytes", "8388608",
+      "objects move between nodes in chunks of this many bytes");
+  public static final Key OBJECT_PULLS_IN_FLIGHT = key("object-manager.chunks-in-flight", "4",
+      "chunk requests one pull keeps in flight");
   public static final Key DRIVER_CHECK_MS =
       key("driver.check-ms", "1000", "how often a raylet checks that its drivers are alive");
   public static final Key LOG_LEVEL = key("log.level", "INFO", "log level of every JRay process");

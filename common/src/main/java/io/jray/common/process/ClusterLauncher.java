@@ -57,6 +57,12 @@ public final class ClusterLauncher {
     if (node.objectStoreMemory() > 0) {
       args.addAll(List.of("--object-store-memory", Long.toString(node.objectStoreMemory())));
     }
+    if (node.objectStoreDir() != null) {
+      args.addAll(List.of("--object-store-dir", node.objectStoreDir()));
+    }
+    if (node.spillDir() != null) {
+      args.addAll(List.of("--spill-dir", node.spillDir()));
+    }
     if (head) {
       args.add("--head");
     }

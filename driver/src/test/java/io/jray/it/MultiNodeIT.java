@@ -1,0 +1,122 @@
+package io.jray.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jray.api.JRay;
+import io.jray.api.NodeId;
+import io.jray.api.ObjectRef;
+import io.jray.api.SchedulingStrategy;
+import io.jray.api.exception.GetTimeoutException;
+import io.jray.api.exception.TaskUnschedulableException;
+import io.jray.common.process.NodeOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Three raylets (2 CPUs each, one with accel: 2) behaving as one machine. */
+class MultiNodeIT {
+  private static TestCluster cluster;
+  private static String head;
+  private static String second;
+  private static String accelNode;
+
+  @BeforeAll
+  static void start() {
+    cluster = TestCluster.start(NodeOptions.defaults().withCpus(2));
+    head = cluster.cluster.raylets().get(0).ready().get("node_id");
+    second = cluster.cluster.addNode(NodeOptions.defaults().withCpus(2)).ready().get("node_id");
+    accelNode = cluster.cluster.addNode(NodeOptions.defaults().withCpus(2).withResources(Map.of("accel", 2.0)))
+        .ready().get("node_id");
+    cluster.connect();
+  }
+
+  @AfterAll
+  static void stop() {
+    cluster.close();
+  }
+
+  private static Map<String, Integer> countByNode(List<ObjectRef<String>> refs) {
+    Map<String, Integer> count = new HashMap<>();
+    for (String n : JRay.get(refs, Duration.ofMinutes(3))) {
+      count.merge(n, 1, Integer::sum);
+    }
+    return count;
+  }
+
+  @Test
+  void defaultSchedulingUsesEveryNodeOnceTheLocalOneIsBusy() {
+    assertThat(JRay.runtimeContext().nodeId().hex()).isEqualTo(head);
+    List<ObjectRef<String>> refs = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      refs.add(JRay.task(TestTasks::nodeAfter, 1000L).remote());
+    }
+    Map<String, Integer> count = countByNode(refs);
+    System.out.println("DEFAULT placement: " + count);
+    assertThat(count.keySet()).containsExactlyInAnyOrder(head, second, accelNode);
+  }
+
+  @Test
+  void spreadPutsTasksRoundRobin() {
+    List<ObjectRef<String>> refs = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      refs.add(JRay.task(TestTasks::nodeAfter, 1000L).setSchedulingStrategy(SchedulingStrategy.SPREAD).remote());
+    }
+    Map<String, Integer> count = countByNode(refs);
+    System.out.println("SPREAD placement: " + count);
+    assertThat(count.keySet()).containsExactlyInAnyOrder(head, second, accelNode);
+    assertThat(count.values()).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(20));
+  }
+
+  @Test
+  void nodeAffinityPinsAndAHardOneToADeadNodeFails() {
+    NodeId target = NodeId.fromHex(second);
+    List<ObjectRef<String>> refs = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      refs.add(JRay.task(TestTasks::nodeAfter, 10L)
+          .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(target, false)).remote());
+    }
+    assertThat(countByNode(refs)).containsOnlyKeys(second);
+    NodeId nowhere = NodeId.random();
+    ObjectRef<String> hard = JRay.task(TestTasks::nodeAfter, 10L)
+        .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(nowhere, false)).remote();
+    assertThatThrownBy(() -> hard.get(Duration.ofSeconds(60))).isInstanceOf(TaskUnschedulableException.class)
+        .hasMessageContaining(nowhere.hex());
+    ObjectRef<String> soft = JRay.task(TestTasks::nodeAfter, 10L)
+        .setSchedulingStrategy(SchedulingStrategy.nodeAffinity(nowhere, true)).remote();
+    assertThat(soft.get(Duration.ofSeconds(60))).isIn(head, second, accelNode);
+  }
+
+  @Test
+  void customResourceTasksRunOnlyOnTheNodeThatHasThem() {
+    List<ObjectRef<String>> refs = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      refs.add(JRay.task(TestTasks::nodeAfter, 100L).setResource("accel", 1).setResource("CPU", 0.5).remote());
+    }
+    assertThat(countByNode(refs)).containsOnlyKeys(accelNode);
+  }
+
+  @Test
+  void infeasibleTaskRunsOnceANodeWithTheResourceJoins() throws Exception {
+    ObjectRef<String> r = JRay.task(TestTasks::nodeAfter, 10L).setResource("gpu", 1).remote();
+    assertThatThrownBy(() -> r.get(Duration.ofSeconds(2))).isInstanceOf(GetTimeoutException.class);
+    CliRunner.Run added = CliRunner.process(Map.of("JRAY_AUTH_TOKEN", cluster.cluster.token(),
+        "JRAY_SESSION_ROOT", cluster.cluster.session().path().getParent().toString()),
+        "start", "--address", cluster.cluster.gcsAddress(), "--num-cpus", "1", "--resources", "{\"gpu\":1}");
+    assertThat(added.exitCode()).as(added.output()).isZero();
+    Matcher m = Pattern.compile("node ([0-9a-f]{32}) on port \\d+ \\(pid (\\d+)\\)").matcher(added.output());
+    assertThat(m.find()).as(added.output()).isTrue();
+    try {
+      assertThat(r.get(Duration.ofMinutes(2))).isEqualTo(m.group(1));
+    } finally {
+      ProcessHandle.of(Long.parseLong(m.group(2))).ifPresent(ProcessHandle::destroy);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package io.jray.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ManagedChannel;
+import io.jray.api.JRay;
+import io.jray.api.NodeId;
+import io.jray.api.ObjectRef;
+import io.jray.api.SchedulingStrategy;
+import io.jray.api.exception.ObjectLostException;
+import io.jray.common.process.ClusterLauncher;
+import io.jray.common.grpc.Rpc;
+import io.jray.common.process.NodeOptions;
+import io.jray.proto.GetNodeStatsRequest;
+import io.jray.proto.NodeManagerServiceGrpc;
+import io.jray.proto.StoreStats;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Large objects move between the stores of three nodes: pulled in chunks, once per node. */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
+class ObjectTransferIT {
+  private static final int SIZE = 256 << 20;
+  private static TestCluster cluster;
+  private static ClusterLauncher.Started b;
+  private static ClusterLauncher.Started c;
+
+  @BeforeAll
+  static void start() {
+    System.setProperty("jray.worker.heap", "1g");
+    try {
+      NodeOptions node = new NodeOptions(2.0, Map.of(), 1L << 30, "127.0.0.1");
+      cluster = TestCluster.start(node);
+      b = cluster.cluster.addNode(node);
+      c = cluster.cluster.addNode(node);
+    } finally {
+      System.clearProperty("jray.worker.heap");
+    }
+    cluster.connect();
+  }
+
+  @AfterAll
+  static void stop() {
+    cluster.close();
+  }
+
+  private static SchedulingStrategy on(ClusterLauncher.Started node) {
+    return SchedulingStrategy.nodeAffinity(NodeId.fromHex(node.ready().get("node_id")), false);
+  }
+
+  private static StoreStats store(ClusterLauncher.Started node) {
+    ManagedChannel ch = Rpc.channel("127.0.0.1", node.port(), cluster.cluster.token());
+    try {
+      return NodeManagerServiceGrpc.newBlockingStub(ch).getNodeStats(GetNodeStatsRequest.getDefaultInstance())
+          .getStore();
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(1)
+  void anObjectMadeOnOneNodeIsReadByteExactOnAnotherAndByTheDriver() {
+    long expected = ObjectStoreIT.crc(TestTasks.bytes(SIZE, 21));
+    ObjectRef<byte[]> made = JRay.task(TestTasks::bytes, SIZE, 21L).setSchedulingStrategy(on(b)).remote();
+    long pulledBefore = store(c).getPullCount();
+    assertThat(JRay.task(TestTasks::crc, made).setSchedulingStrategy(on(c)).remote().get(Duration.ofMinutes(3)))
+        .isEqualTo(expected);
+    assertThat(store(c).getPullCount()).isEqualTo(pulledBefore + 1);
+    assertThat(ObjectStoreIT.crc(made.get(Duration.ofMinutes(3)))).isEqualTo(expected);
+    // the owner (this driver) knows every copy, and freeing the object frees all of them
+    String a = cluster.cluster.raylets().get(0).ready().get("node_id");
+    io.jray.api.ObjectId madeId = made.id();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+        io.jray.runtime.CoreWorker.current().locationsOf(madeId).stream().map(NodeId::hex).toList()
+            .containsAll(List.of(a, b.ready().get("node_id"), c.ready().get("node_id"))));
+    made = null;
+    // The primary (on b) and the driver's own copy are freed with the object. The copy pulled to c
+    // is told to c's raylet too, but that is not reliable yet (seen left behind in some runs; it is
+    // evictable as a secondary copy): issue 4 keeps it open.
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+      System.gc();
+      return store(b).getUsed() == 0 && store(cluster.cluster.raylets().get(0)).getUsed() == 0;
+    });
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(2)
+  void twentyConcurrentReadersOnOneNodeCauseOneTransfer() {
+    ObjectRef<byte[]> made = JRay.task(TestTasks::bytes, 64 << 20, 5L).setSchedulingStrategy(on(b)).remote();
+    long expected = ObjectStoreIT.crc(TestTasks.bytes(64 << 20, 5));
+    JRay.wait(List.of(made), 1, Duration.ofMinutes(2));
+    long pulledBefore = store(c).getPullCount();
+    List<ObjectRef<Long>> reads = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      reads.add(JRay.task(TestTasks::crc, made).setSchedulingStrategy(on(c)).remote());
+    }
+    for (Long crc : JRay.get(reads, Duration.ofMinutes(3))) {
+      assertThat(crc).isEqualTo(expected);
+    }
+    assertThat(store(c).getPullCount()).isEqualTo(pulledBefore + 1);
+    made = null;
+    reads.clear();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+      System.gc();
+      return store(b).getUsed() == 0;
+    });
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // kills node c: last
+  void whenTheOnlyCopysNodeDiesGetFailsInsteadOfHanging() throws Exception {
+    ObjectRef<byte[]> made = JRay.task(TestTasks::bytes, 32 << 20, 9L).setSchedulingStrategy(on(c)).remote();
+    JRay.wait(List.of(made), 1, Duration.ofMinutes(2));
+    new ProcessBuilder("kill", "-9", Long.toString(c.pid())).start().waitFor();
+    assertThatThrownBy(() -> made.get(Duration.ofMinutes(2))).isInstanceOf(ObjectLostException.class)
+        .hasMessageContaining(c.ready().get("node_id"));
+  }
+}

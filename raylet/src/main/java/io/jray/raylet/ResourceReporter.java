@@ -1,0 +1,63 @@
+package io.jray.raylet;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.StreamObserver;
+import io.jray.common.gcs.GcsClient;
+import io.jray.proto.ReportResourcesReply;
+import io.jray.proto.ResourceReport;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells GCS this node's resources: when they changed (checked every 100 ms) and at least every
+ * {@code scheduler.report-ms}. Also where queued requests get a second look (spilled to nodes that
+ * have room). Runs on the raylet loop.
+ */
+final class ResourceReporter {
+  private static final Logger LOG = LoggerFactory.getLogger(ResourceReporter.class);
+  private final NodeContext node;
+  private final LeaseScheduler scheduler;
+  private final GcsClient gcs;
+  private final long periodMs;
+  private Map<String, Double> lastAvailable;
+  private long lastReportMs;
+  private boolean inFlight;
+
+  ResourceReporter(NodeContext node, LeaseScheduler scheduler, GcsClient gcs, long periodMs) {
+    this.node = node;
+    this.scheduler = scheduler;
+    this.gcs = gcs;
+    this.periodMs = periodMs;
+  }
+
+  /** Every 100 ms on the raylet loop. */
+  void tick(io.jray.common.concurrent.EventLoop loop) {
+    scheduler.rebalance();
+    Map<String, Double> available = scheduler.available().toMap();
+    long now = System.currentTimeMillis();
+    if (inFlight || (available.equals(lastAvailable) && now - lastReportMs < periodMs)) {
+      return;
+    }
+    lastAvailable = available;
+    lastReportMs = now;
+    inFlight = true;
+    gcs.async().reportResources(ResourceReport.newBuilder().setNodeId(ByteString.copyFrom(node.nodeId().bytes()))
+        .putAllTotal(scheduler.total().toMap()).putAllAvailable(available).addAllDemand(scheduler.demand()).build(),
+        new StreamObserver<ReportResourcesReply>() {
+          @Override
+          public void onNext(ReportResourcesReply r) {}
+
+          @Override
+          public void onError(Throwable t) {
+            loop.execute(() -> inFlight = false);
+            LOG.debug("resource report failed: {}", t.toString());
+          }
+
+          @Override
+          public void onCompleted() {
+            loop.execute(() -> inFlight = false);
+          }
+        });
+  }
+}
