@@ -80,14 +80,6 @@ class ObjectTransferIT {
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
         io.jray.runtime.CoreWorker.current().locationsOf(madeId).stream().map(NodeId::hex).toList()
             .containsAll(List.of(a, b.ready().get("node_id"), c.ready().get("node_id"))));
-    made = null;
-    // The primary (on b) and the driver's own copy are freed with the object. The copy pulled to c
-    // is told to c's raylet too, but that is not reliable yet (seen left behind in some runs; it is
-    // evictable as a secondary copy): issue 4 keeps it open.
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
-      System.gc();
-      return store(b).getUsed() == 0 && store(cluster.cluster.raylets().get(0)).getUsed() == 0;
-    });
   }
 
   @Test
@@ -105,12 +97,6 @@ class ObjectTransferIT {
       assertThat(crc).isEqualTo(expected);
     }
     assertThat(store(c).getPullCount()).isEqualTo(pulledBefore + 1);
-    made = null;
-    reads.clear();
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
-      System.gc();
-      return store(b).getUsed() == 0;
-    });
   }
 
   @Test

@@ -95,6 +95,7 @@ public final class ObjectPuller {
     final MemorySegment target;
     final CompletableFuture<Void> done;
     final ObjectStoreServiceGrpc.ObjectStoreServiceStub stub;
+    final long startNanos = System.nanoTime();
     long nextOffset;
     long received;
     boolean failed;
@@ -150,6 +151,9 @@ public final class ObjectPuller {
       pulledBytes += len;
       if (received == size) {
         store.seal(id);
+        double secs = (System.nanoTime() - startNanos) / 1e9;
+        LOG.info("pulled object {} ({} bytes) from {}:{} in {} s ({} GB/s)", id, size, from.getHost(), from.getPort(),
+            String.format("%.3f", secs), String.format("%.2f", size / secs / 1e9));
         pulls.remove(id);
         done.complete(null);
       } else if (nextOffset < size) {

@@ -38,6 +38,8 @@ public final class JRayConfig {
   public static final Key HEALTH_FAILURE_THRESHOLD =
       key("health-check.failure-threshold", "5", "missed probes in a row before a node is marked DEAD");
   public static final Key WORKER_HEAP = key("worker.heap", "512m", "-Xmx of each worker JVM");
+  public static final Key RAYLET_HEAP = key("raylet.heap", "1g",
+      "-Xmx of each raylet JVM (object transfers pass 8 MiB chunks through it)");
   public static final Key WORKER_JVM_OPTIONS =
       key("worker.jvm-options", "", "extra JVM options for worker JVMs (space separated)");
   public static final Key WORKER_PRESTART =

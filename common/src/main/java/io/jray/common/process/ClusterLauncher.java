@@ -66,7 +66,9 @@ public final class ClusterLauncher {
     if (head) {
       args.add("--head");
     }
-    return launch(session, name, RAYLET_MAIN, List.of("-Xmx512m", "-XX:+UseSerialGC"), args, ready);
+    return launch(session, name, RAYLET_MAIN,
+        List.of("-Xmx" + io.jray.common.config.JRayConfig.get(io.jray.common.config.JRayConfig.RAYLET_HEAP),
+            "-XX:+UseSerialGC"), args, ready);
   }
 
   private static Started launch(SessionDir session, String name, String main, List<String> jvm, List<String> args,
