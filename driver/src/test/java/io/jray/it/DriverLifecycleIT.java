@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
 import io.jray.api.JobId;
 import io.jray.common.gcs.GcsClient;
-import io.jray.common.grpc.Rpc;
 import io.jray.common.process.JvmLauncher;
 import io.jray.common.process.NodeOptions;
 import io.jray.proto.GetJobRequest;
-import io.jray.proto.GetNodeStatsRequest;
 import io.jray.proto.JobInfo;
-import io.jray.proto.NodeManagerServiceGrpc;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -64,13 +60,8 @@ class DriverLifecycleIT {
   }
 
   private static long workersOf(JobId job) {
-    ManagedChannel ch = Rpc.channel("127.0.0.1", cluster.cluster.raylets().get(0).port(), cluster.cluster.token());
-    try {
-      return NodeManagerServiceGrpc.newBlockingStub(ch).getNodeStats(GetNodeStatsRequest.getDefaultInstance())
-          .getWorkersList().stream().filter(w -> w.getJobId().equals(ByteString.copyFrom(job.bytes()))).count();
-    } finally {
-      ch.shutdownNow();
-    }
+    return cluster.nodeStats().getWorkersList().stream()
+        .filter(w -> w.getJobId().equals(ByteString.copyFrom(job.bytes()))).count();
   }
 
   private static JobInfo job(JobId id) {

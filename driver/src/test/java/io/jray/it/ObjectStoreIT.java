@@ -3,13 +3,9 @@ package io.jray.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.grpc.ManagedChannel;
 import io.jray.api.JRay;
 import io.jray.api.ObjectRef;
-import io.jray.common.grpc.Rpc;
 import io.jray.common.process.NodeOptions;
-import io.jray.proto.GetNodeStatsRequest;
-import io.jray.proto.NodeManagerServiceGrpc;
 import io.jray.proto.StoreStats;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -46,13 +42,7 @@ class ObjectStoreIT {
   }
 
   static StoreStats stats() {
-    ManagedChannel ch = Rpc.channel("127.0.0.1", cluster.cluster.raylets().get(0).port(), cluster.cluster.token());
-    try {
-      return NodeManagerServiceGrpc.newBlockingStub(ch).getNodeStats(GetNodeStatsRequest.getDefaultInstance())
-          .getStore();
-    } finally {
-      ch.shutdownNow();
-    }
+    return cluster.nodeStats().getStore();
   }
 
   static long crc(byte[] b) {

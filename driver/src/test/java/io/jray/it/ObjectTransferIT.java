@@ -3,17 +3,13 @@ package io.jray.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.grpc.ManagedChannel;
 import io.jray.api.JRay;
 import io.jray.api.NodeId;
 import io.jray.api.ObjectRef;
 import io.jray.api.SchedulingStrategy;
 import io.jray.api.exception.ObjectLostException;
 import io.jray.common.process.ClusterLauncher;
-import io.jray.common.grpc.Rpc;
 import io.jray.common.process.NodeOptions;
-import io.jray.proto.GetNodeStatsRequest;
-import io.jray.proto.NodeManagerServiceGrpc;
 import io.jray.proto.StoreStats;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,13 +51,7 @@ class ObjectTransferIT {
   }
 
   private static StoreStats store(ClusterLauncher.Started node) {
-    ManagedChannel ch = Rpc.channel("127.0.0.1", node.port(), cluster.cluster.token());
-    try {
-      return NodeManagerServiceGrpc.newBlockingStub(ch).getNodeStats(GetNodeStatsRequest.getDefaultInstance())
-          .getStore();
-    } finally {
-      ch.shutdownNow();
-    }
+    return cluster.nodeStats(node).getStore();
   }
 
   @Test

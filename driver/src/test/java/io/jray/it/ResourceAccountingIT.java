@@ -4,15 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.grpc.ManagedChannel;
 import io.jray.api.JRay;
 import io.jray.api.ObjectRef;
 import io.jray.api.exception.GetTimeoutException;
-import io.jray.common.grpc.Rpc;
 import io.jray.common.process.NodeOptions;
-import io.jray.proto.GetNodeStatsReply;
-import io.jray.proto.GetNodeStatsRequest;
-import io.jray.proto.NodeManagerServiceGrpc;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -75,18 +70,10 @@ class ResourceAccountingIT {
     assertThat(JRay.wait(List.of(r), 1, Duration.ofMillis(200)).unready()).containsExactly(r);
     assertThat(JRay.task(TestTasks::noop, 5).remote().get()).isEqualTo(5);
     // the raylet reports the demand as infeasible (what `jray status` prints)
-    var raylet = cluster.cluster.raylets().get(0);
-    ManagedChannel ch = Rpc.channel("127.0.0.1", raylet.port(), cluster.cluster.token());
-    try {
-      GetNodeStatsReply stats = NodeManagerServiceGrpc.newBlockingStub(ch)
-          .getNodeStats(GetNodeStatsRequest.getDefaultInstance());
-      assertThat(stats.getDemandList()).anySatisfy(d -> {
-        assertThat(d.getInfeasible()).isTrue();
-        assertThat(d.getShapeMap()).containsEntry("accel", 1.0);
-      });
-    } finally {
-      ch.shutdownNow();
-    }
+    assertThat(cluster.nodeStats().getDemandList()).anySatisfy(d -> {
+      assertThat(d.getInfeasible()).isTrue();
+      assertThat(d.getShapeMap()).containsEntry("accel", 1.0);
+    });
     String status = CliRunner.inProcess("status", "--address", cluster.cluster.gcsAddress());
     assertThat(status).contains("Infeasible demand:").contains("accel");
   }

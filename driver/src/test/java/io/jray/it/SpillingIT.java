@@ -3,14 +3,10 @@ package io.jray.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.grpc.ManagedChannel;
 import io.jray.api.JRay;
 import io.jray.api.ObjectRef;
 import io.jray.api.exception.ObjectStoreFullException;
-import io.jray.common.grpc.Rpc;
 import io.jray.common.process.NodeOptions;
-import io.jray.proto.GetNodeStatsRequest;
-import io.jray.proto.NodeManagerServiceGrpc;
 import io.jray.proto.StoreStats;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,13 +38,7 @@ class SpillingIT {
   }
 
   static StoreStats stats() {
-    ManagedChannel ch = Rpc.channel("127.0.0.1", cluster.cluster.raylets().get(0).port(), cluster.cluster.token());
-    try {
-      return NodeManagerServiceGrpc.newBlockingStub(ch).getNodeStats(GetNodeStatsRequest.getDefaultInstance())
-          .getStore();
-    } finally {
-      ch.shutdownNow();
-    }
+    return cluster.nodeStats().getStore();
   }
 
   @Test

@@ -4,15 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.grpc.ManagedChannel;
 import io.jray.api.JRay;
 import io.jray.api.ObjectRef;
 import io.jray.api.exception.WorkerCrashedException;
-import io.jray.common.grpc.Rpc;
 import io.jray.common.process.NodeOptions;
 import io.jray.proto.GetNodeStatsReply;
-import io.jray.proto.GetNodeStatsRequest;
-import io.jray.proto.NodeManagerServiceGrpc;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,12 +42,7 @@ class StoreFaultsIT {
   }
 
   static GetNodeStatsReply nodeStats() {
-    ManagedChannel ch = Rpc.channel("127.0.0.1", cluster.cluster.raylets().get(0).port(), cluster.cluster.token());
-    try {
-      return NodeManagerServiceGrpc.newBlockingStub(ch).getNodeStats(GetNodeStatsRequest.getDefaultInstance());
-    } finally {
-      ch.shutdownNow();
-    }
+    return cluster.nodeStats();
   }
 
   @Test

@@ -1,6 +1,12 @@
 package io.jray.it;
 
+import io.grpc.ManagedChannel;
 import io.jray.api.JRay;
+import io.jray.common.grpc.Rpc;
+import io.jray.common.process.ClusterLauncher;
+import io.jray.proto.GetNodeStatsReply;
+import io.jray.proto.GetNodeStatsRequest;
+import io.jray.proto.NodeManagerServiceGrpc;
 import io.jray.common.config.JRayConfig;
 import io.jray.common.process.LocalCluster;
 import io.jray.common.process.NodeOptions;
@@ -28,6 +34,21 @@ final class TestCluster implements AutoCloseable {
     System.setProperty(JRayConfig.AUTH_TOKEN.propertyName(), cluster.token());
     JRay.init(cluster.gcsAddress());
     return this;
+  }
+
+  /** What a raylet reports about itself (resources, workers, store), asked over real gRPC. */
+  GetNodeStatsReply nodeStats(ClusterLauncher.Started raylet) {
+    ManagedChannel ch = Rpc.channel("127.0.0.1", raylet.port(), cluster.token());
+    try {
+      return NodeManagerServiceGrpc.newBlockingStub(ch).getNodeStats(GetNodeStatsRequest.getDefaultInstance());
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  /** The head raylet's report. */
+  GetNodeStatsReply nodeStats() {
+    return nodeStats(cluster.raylets().get(0));
   }
 
   @Override
