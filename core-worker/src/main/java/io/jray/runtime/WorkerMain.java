@@ -32,10 +32,7 @@ public final class WorkerMain {
     SessionDir session = SessionDir.open(Path.of(args.required("session-dir")));
     WorkerId workerId = WorkerId.fromHex(args.required("worker-id"));
     LogSetup.toFile(session.logFile("worker-" + workerId.hex()));
-    String token = System.getenv("JRAY_AUTH_TOKEN");
-    if (token == null || token.isBlank()) {
-      token = session.token();
-    }
+    String token = session.clusterToken();
     InetSocketAddress rayletAddr = Rpc.parseAddress(args.required("raylet-address"));
     NodeId nodeId = NodeId.fromHex(args.required("node-id"));
     JobId jobId = JobId.fromHex(args.required("job-id"));

@@ -33,7 +33,7 @@ public final class GcsServerMain {
     SessionDir session = SessionDir.open(Path.of(args.required("session-dir")));
     LogSetup.toFile(session.logFile("gcs"));
     int port = Integer.parseInt(args.get("port", JRayConfig.get(JRayConfig.GCS_PORT)));
-    String token = tokenFor(session);
+    String token = session.clusterToken();
     Path storageDir = Path.of(args.get("storage-dir", session.path().resolve("gcs-storage").toString()));
 
     EventLoop loop = new EventLoop("gcs-loop");
@@ -64,10 +64,5 @@ public final class GcsServerMain {
       ReadyFile.write(Path.of(args.required("ready-file")), ready);
     }
     server.awaitTermination();
-  }
-
-  static String tokenFor(SessionDir session) {
-    String t = System.getenv("JRAY_AUTH_TOKEN");
-    return t != null && !t.isBlank() ? t : session.token();
   }
 }

@@ -17,7 +17,6 @@ final class ClusterView {
   /** Raylet addresses of alive nodes, read by the store loop for pulls (hence concurrent). */
   private final java.util.concurrent.ConcurrentHashMap<NodeId, io.jray.proto.Address> addresses =
       new java.util.concurrent.ConcurrentHashMap<>();
-  private long version;
 
   ClusterView(NodeId self) {
     this.self = self;
@@ -39,7 +38,6 @@ final class ClusterView {
     } else {
       addresses.remove(id);
     }
-    version++;
   }
 
   void report(ResourceReport r) {
@@ -50,7 +48,6 @@ final class ClusterView {
     }
     nodes.put(id, new NodeView(id, old.host(), old.port(), ResourceSet.of(r.getTotalMap()),
         ResourceSet.of(r.getAvailableMap()), old.alive()));
-    version++;
   }
 
   /**
@@ -79,8 +76,4 @@ final class ClusterView {
     return addresses.get(id);
   }
 
-  /** Changes with every update, so the scheduler can tell whether a second look could help. */
-  long version() {
-    return version;
-  }
 }

@@ -47,8 +47,7 @@ public final class RayletMain {
     SessionDir session = SessionDir.open(Path.of(args.required("session-dir")));
     String name = args.get("name", "raylet");
     LogSetup.toFile(session.logFile(name));
-    String token = System.getenv("JRAY_AUTH_TOKEN") != null && !System.getenv("JRAY_AUTH_TOKEN").isBlank()
-        ? System.getenv("JRAY_AUTH_TOKEN") : session.token();
+    String token = session.clusterToken();
     String host = args.get("host", "127.0.0.1");
     double cpus = Double.parseDouble(args.get("num-cpus", Integer.toString(Runtime.getRuntime().availableProcessors())));
     if (!Double.isFinite(cpus) || cpus < 0) {

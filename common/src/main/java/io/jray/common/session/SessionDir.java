@@ -92,6 +92,15 @@ public final class SessionDir {
     return read("token").orElseThrow(() -> new IllegalStateException("session " + path + " has no token file"));
   }
 
+  /**
+   * The token this session's processes use: {@code JRAY_AUTH_TOKEN} (or {@code -Djray.auth.token})
+   * when set, as launchers pass it; else the session's token file.
+   */
+  public String clusterToken() {
+    String t = JRayConfig.get(JRayConfig.AUTH_TOKEN);
+    return t.isBlank() ? token() : t;
+  }
+
   public Optional<String> gcsAddress() {
     return read("gcs_address");
   }
