@@ -14,6 +14,7 @@ import io.jray.proto.AddJobRequest;
 import io.jray.proto.Address;
 import io.jray.proto.GetAllNodesRequest;
 import io.jray.proto.JobInfo;
+import io.jray.proto.JobPackage;
 import io.jray.proto.MarkJobFinishedRequest;
 import io.jray.proto.NodeInfo;
 import io.jray.proto.NodeManagerServiceGrpc;
@@ -129,10 +130,18 @@ final class DriverConnection {
         });
     List<String> classpath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
         .filter(s -> !s.isBlank()).map(s -> Path.of(s).toAbsolutePath().toString()).toList();
+    List<JobPackage> packages;
+    try {
+      packages = PackageUpload.run(gcs, JobCode.of(System.getProperty("java.class.path"),
+          JRayConfig.getLong(JRayConfig.JOB_CODE_MAX_BYTES)));
+    } catch (RuntimeException e) {
+      gcs.close();
+      throw e;
+    }
     String host = "127.0.0.1";
     long pid = ProcessHandle.current().pid();
     ByteString jobBytes = gcs.blocking().addJob(AddJobRequest.newBuilder().setJob(JobInfo.newBuilder()
-        .setDriverHost(host).setDriverPid(pid).addAllClasspath(classpath)
+        .setDriverHost(host).setDriverPid(pid).addAllClasspath(classpath).addAllPackages(packages)
         .setDriverNodeId(local.getNodeId())).build()).getJobId();
     JobId jobId = JobId.fromBytes(jobBytes.toByteArray());
     NodeId nodeId = NodeId.fromBytes(local.getNodeId().toByteArray());

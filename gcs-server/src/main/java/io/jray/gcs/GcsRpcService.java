@@ -10,6 +10,7 @@ import io.grpc.stub.StreamObserver;
 import io.jray.api.JobId;
 import io.jray.api.NodeId;
 import io.jray.common.concurrent.EventLoop;
+import io.jray.common.grpc.LoopCall;
 import io.jray.proto.*;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,10 +27,12 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
   private final Publisher publisher;
   private final HealthChecker health;
   private final ResourceView resources;
+  private final PackageStore packages;
 
   GcsRpcService(EventLoop loop, NodeTable nodes, JobTable jobs, InternalKv kv, Publisher publisher,
-      HealthChecker health, ResourceView resources) {
+      HealthChecker health, ResourceView resources, PackageStore packages) {
     this.resources = resources;
+    this.packages = packages;
     this.loop = loop;
     this.nodes = nodes;
     this.jobs = jobs;
@@ -92,6 +95,12 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
       require(req.hasJob(), "job is missing");
       require(req.getJob().getDriverPid() > 0, "driver_pid must be > 0");
       require(!req.getJob().getDriverHost().isBlank(), "driver_host is empty");
+      for (JobPackage p : req.getJob().getPackagesList()) {
+        require(PackageStore.isSha256(p.getSha256()), "package " + p.getName() + ": sha256 must be 64 lower-case hex"
+            + " digits, got '" + p.getSha256() + "'");
+        require(packages.has(p.getSha256()), "package " + p.getName() + " (" + p.getSha256() + ") is not in GCS:"
+            + " upload it before adding the job");
+      }
       JobInfo j = jobs.add(req.getJob());
       return AddJobReply.newBuilder().setJobId(j.getJobId()).build();
     });
@@ -167,6 +176,34 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
       }
       resources.report(req);
       return ReportResourcesReply.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void findMissingPackages(FindMissingPackagesRequest req, StreamObserver<FindMissingPackagesReply> reply) {
+    LoopCall.answerHere(reply, () -> {
+      FindMissingPackagesReply.Builder b = FindMissingPackagesReply.newBuilder();
+      for (String sha : req.getSha256List()) {
+        require(PackageStore.isSha256(sha), "sha256 must be 64 lower-case hex digits, got '" + sha + "'");
+        if (!packages.has(sha)) {
+          b.addMissing(sha);
+        }
+      }
+      return b.build();
+    });
+  }
+
+  @Override
+  public StreamObserver<PackageChunk> uploadPackage(StreamObserver<UploadPackageReply> reply) {
+    return packages.upload(reply);
+  }
+
+  @Override
+  public void getPackageChunk(GetPackageChunkRequest req, StreamObserver<GetPackageChunkReply> reply) {
+    LoopCall.answerHere(reply, () -> {
+      require(PackageStore.isSha256(req.getSha256()), "sha256 must be 64 lower-case hex digits, got '"
+          + req.getSha256() + "'");
+      return packages.chunk(req.getSha256(), req.getIndex());
     });
   }
 

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * The cluster token comes from {@code JRAY_AUTH_TOKEN} or the session's token file.
  *
  * <p>Threads: {@code gcs-loop} owns every table, the publisher and the health checker; gRPC
- * handlers run on netty threads and only hop onto it.
+ * handlers run on netty threads and only hop onto it, except package uploads and downloads
+ * ({@link PackageStore}), which write and read RocksDB on the netty threads.
  */
 public final class GcsServerMain {
   private static final Logger LOG = LoggerFactory.getLogger(GcsServerMain.class);
@@ -47,7 +48,8 @@ public final class GcsServerMain {
       HealthChecker health = new HealthChecker(loop, nodes, token,
           JRayConfig.getLong(JRayConfig.HEALTH_PERIOD_MS), JRayConfig.getLong(JRayConfig.HEALTH_TIMEOUT_MS),
           JRayConfig.getInt(JRayConfig.HEALTH_FAILURE_THRESHOLD));
-      built.complete(new GcsRpcService(loop, nodes, jobs, new InternalKv(storage), publisher, health, resources));
+      built.complete(new GcsRpcService(loop, nodes, jobs, new InternalKv(storage), publisher, health, resources,
+          new PackageStore(storage, JRayConfig.getLong(JRayConfig.JOB_CODE_MAX_BYTES))));
     });
     Server server = Rpc.startServer("0.0.0.0", port, token, null, built.get(30, TimeUnit.SECONDS));
     LOG.info("GCS serving on port {} (session {}, storage {})", server.getPort(), session, storageDir);

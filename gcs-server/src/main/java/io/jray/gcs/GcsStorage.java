@@ -18,14 +18,16 @@ import org.rocksdb.WriteOptions;
 
 /**
  * GCS tables in RocksDB, one column family per table, so a restarted GCS reloads every table.
- * Called only from the GCS event loop.
+ * Called only from the GCS event loop, except {@link Table#PACKAGES}: package uploads and
+ * downloads run on gRPC threads, touch only their own keys, and RocksDB is safe for that.
  */
 public final class GcsStorage implements AutoCloseable {
   /** The tables GCS keeps. */
   public enum Table {
     NODES("nodes"),
     JOBS("jobs"),
-    KV("kv");
+    KV("kv"),
+    PACKAGES("packages");
 
     final String cf;
 
@@ -83,6 +85,15 @@ public final class GcsStorage implements AutoCloseable {
   public void delete(Table t, byte[] key) {
     try {
       db.delete(handles.get(t), writeOptions, key);
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("GCS storage delete failed (" + t + "): " + e.getMessage(), e);
+    }
+  }
+
+  /** Deletes every key of a table in [from, to). */
+  public void deleteRange(Table t, byte[] from, byte[] to) {
+    try {
+      db.deleteRange(handles.get(t), writeOptions, from, to);
     } catch (RocksDBException e) {
       throw new IllegalStateException("GCS storage delete failed (" + t + "): " + e.getMessage(), e);
     }

@@ -316,19 +316,29 @@ final class LeaseScheduler {
     return true;
   }
 
-  /** A finished job's queued requests fail at once; its workers are stopped by the pool. */
-  void jobFinished(JobId job) {
+  /** The job's code cannot be fetched here: its queued requests fail with the reason. */
+  void jobCodeFailed(JobId job, String why) {
+    failQueued(job, Status.FAILED_PRECONDITION.withDescription("node " + node.nodeId() + " cannot start"
+        + " workers of job " + job + ": " + why));
+  }
+
+  private void failQueued(JobId job, Status status) {
     for (ArrayDeque<Pending> q : queues.values()) {
       for (Iterator<Pending> it = q.iterator(); it.hasNext(); ) {
         Pending p = it.next();
         if (p.job.equals(job)) {
           it.remove();
           if (!p.out.isCancelled()) {
-            p.out.onError(Status.ABORTED.withDescription("job " + job + " finished").asRuntimeException());
+            p.out.onError(status.asRuntimeException());
           }
         }
       }
     }
+  }
+
+  /** A finished job's queued requests fail at once; its workers are stopped by the pool. */
+  void jobFinished(JobId job) {
+    failQueued(job, Status.ABORTED.withDescription("job " + job + " finished"));
     for (Lease l : List.copyOf(leases.values())) {
       if (l.worker.jobId.equals(job)) {
         release(l, false);

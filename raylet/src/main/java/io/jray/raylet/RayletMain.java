@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * The raylet process, one per node: {@code --gcs-address H:P --session-dir DIR [--name N]
  * [--num-cpus N] [--resources JSON] [--host IP] [--ready-file F] [--head]}.
  *
- * <p>Threads: {@code raylet-loop} owns the lease scheduler, worker pool, job directory and driver
- * watch; gRPC handlers run on netty threads and hop onto it (health checks are answered in place).
+ * <p>Threads: {@code raylet-loop} owns the lease scheduler, worker pool, job directory, job code
+ * cache and driver watch; gRPC handlers run on netty threads and hop onto it (health checks are answered in place).
  * Process starts, kills and GCS calls run on virtual threads and report back to the loop.
  */
 public final class RayletMain {
@@ -73,6 +73,9 @@ public final class RayletMain {
         Path.of(args.get("object-store-dir", JRayConfig.get(JRayConfig.OBJECT_STORE_DIR))),
         args.has("spill-dir") ? Path.of(args.required("spill-dir")) : NodeStore.spillDirFor(session, nodeId.hex()));
     JobDirectory jobs = new JobDirectory(loop, gcs);
+    String codeDir = JRayConfig.get(JRayConfig.JOB_CODE_CACHE_DIR);
+    JobCodeCache code = new JobCodeCache(loop, gcs, codeDir.isEmpty() ? session.path().resolve("packages")
+        : Path.of(codeDir));
     ClusterView cluster = new ClusterView(nodeId);
     PeerChannels peers = new PeerChannels(token);
     nodeStore.puller = new ObjectPuller(nodeStore.loop, nodeStore.store, peers::get,
@@ -81,10 +84,10 @@ public final class RayletMain {
     CompletableFuture<NodeManagerRpcService> service = new CompletableFuture<>();
     loop.execute(() -> {
       LeaseScheduler s = new LeaseScheduler(node, cluster, ResourceSet.of(resources),
-          self -> new WorkerPool(loop, node, jobs, w -> {
+          self -> new WorkerPool(loop, node, jobs, code, w -> {
             self.workerExited(w);
             nodeStore.loop.execute(() -> nodeStore.store.workerDied(w.id));
-          }, self::dispatch));
+          }, self::dispatch, self::jobCodeFailed));
       DriverWatch drivers = new DriverWatch(loop, gcs, JRayConfig.getLong(JRayConfig.DRIVER_CHECK_MS), s::jobFinished);
       service.complete(new NodeManagerRpcService(loop, node, s, drivers, nodeStore));
       sched.complete(s);
@@ -119,6 +122,7 @@ public final class RayletMain {
         }
         if (jobs.update(j)) {
           scheduler.jobFinished(JobId.fromBytes(j.getJobId().toByteArray()));
+          code.forget(JobId.fromBytes(j.getJobId().toByteArray()));
         }
       }
     }, retry);

@@ -13,12 +13,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Worker JVMs of this node, per job: starts them with the job's class path, hands out idle ones,
+ * Worker JVMs of this node, per job: starts them with JRay's and the job's class path, hands out idle ones,
  * notices when one exits, and stops a job's workers when the job ends. State of the raylet loop;
  * process starts and kills run on virtual threads and report back.
  */
@@ -29,17 +30,22 @@ final class WorkerPool {
   private final EventLoop loop;
   private final NodeContext node;
   private final JobDirectory jobs;
+  private final JobCodeCache code;
   private final Consumer<WorkerProcess> onExit;
   private final Runnable onIdle;
+  private final BiConsumer<JobId, String> onCodeFailed;
   private final Map<WorkerId, WorkerProcess> workers = new LinkedHashMap<>();
   private long started;
 
-  WorkerPool(EventLoop loop, NodeContext node, JobDirectory jobs, Consumer<WorkerProcess> onExit, Runnable onIdle) {
+  WorkerPool(EventLoop loop, NodeContext node, JobDirectory jobs, JobCodeCache code, Consumer<WorkerProcess> onExit,
+      Runnable onIdle, BiConsumer<JobId, String> onCodeFailed) {
     this.loop = loop;
     this.node = node;
     this.jobs = jobs;
+    this.code = code;
     this.onExit = onExit;
     this.onIdle = onIdle;
+    this.onCodeFailed = onCodeFailed;
     long idleKillMs = JRayConfig.getLong(JRayConfig.WORKER_IDLE_KILL_MS);
     loop.every(() -> stopIdleAbove(Math.max(1, (int) Math.ceil(node.numCpus())), idleKillMs), 1000);
   }
@@ -75,7 +81,11 @@ final class WorkerPool {
     return n;
   }
 
-  /** Starts a worker JVM for {@code job} once the job's class path is known. */
+  /**
+   * Starts a worker JVM for {@code job} once the job and its code are here; until then nothing
+   * starts and {@code onIdle} runs when they arrive. Workers run JRay's class path (this raylet's)
+   * followed by the job's own jars, fetched from GCS into the node's code cache.
+   */
   void start(JobId job) {
     JobInfo info = jobs.get(job);
     if (info == null) {
@@ -85,6 +95,16 @@ final class WorkerPool {
     if (info.getState() == JobInfo.State.FINISHED) {
       return;
     }
+    JobCodeCache.State codeState = code.state(job, info, onIdle);
+    if (codeState instanceof JobCodeCache.Failed f) {
+      onCodeFailed.accept(job, f.why());
+      return;
+    }
+    if (!(codeState instanceof JobCodeCache.Ready ready)) {
+      return;
+    }
+    List<String> classPath = new ArrayList<>(List.of(System.getProperty("java.class.path")));
+    ready.jars().forEach(j -> classPath.add(j.toString()));
     WorkerId id = WorkerId.random();
     List<String> jvm = new ArrayList<>();
     jvm.add("-Xmx" + JRayConfig.get(JRayConfig.WORKER_HEAP));
@@ -100,7 +120,7 @@ final class WorkerPool {
     String name = "worker-" + id.hex();
     Process p;
     try {
-      p = JvmLauncher.launch(WORKER_MAIN, jvm, String.join(java.io.File.pathSeparator, info.getClasspathList()), args,
+      p = JvmLauncher.launch(WORKER_MAIN, jvm, String.join(java.io.File.pathSeparator, classPath), args,
           node.session().logs().resolve(name + ".out"), Map.of("JRAY_AUTH_TOKEN", node.token()));
     } catch (RuntimeException e) {
       LOG.error("job {}: cannot start a worker: {}", job, e.getMessage());

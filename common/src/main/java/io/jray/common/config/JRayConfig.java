@@ -73,6 +73,10 @@ public final class JRayConfig {
       "chunk requests one pull keeps in flight");
   public static final Key DRIVER_CHECK_MS =
       key("driver.check-ms", "1000", "how often a raylet checks that its drivers are alive");
+  public static final Key JOB_CODE_MAX_BYTES = key("job.code-max-bytes", "536870912",
+      "most bytes of code (jars, packed class directories) a driver ships per job; GCS takes no larger package");
+  public static final Key JOB_CODE_CACHE_DIR = key("job.code-cache-dir", "",
+      "where raylets keep the jobs' code they fetched from GCS; empty = <session>/packages");
   public static final Key LOG_LEVEL = key("log.level", "INFO", "log level of every JRay process");
 
   private static Key key(String name, String def, String meaning) {
