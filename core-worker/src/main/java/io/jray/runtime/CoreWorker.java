@@ -156,6 +156,10 @@ public final class CoreWorker implements JRayRuntime {
     return out;
   }
 
+  boolean owns(ObjectId id) {
+    return table.get(id) != null;
+  }
+
   /** A borrower pulled a copy of an object owned here to {@code node}. */
   void copyAdded(ObjectId id, NodeId node) {
     table.addCopy(id, node);
@@ -196,16 +200,7 @@ public final class CoreWorker implements JRayRuntime {
     }
     if (!where.getNodeId().equals(ByteString.copyFrom(nodeId.bytes()))) {
       // on another node: this node's raylet pulls a copy first (once, however many ask)
-      NodeId from = NodeId.fromBytes(where.getNodeId().toByteArray());
-      try {
-        s.fetch(id, where.getSize(), from);
-      } catch (io.grpc.StatusRuntimeException e) {
-        if (e.getStatus().getCode() == io.grpc.Status.Code.RESOURCE_EXHAUSTED) {
-          throw new io.jray.api.exception.ObjectStoreFullException(e.getStatus().getDescription());
-        }
-        throw new ObjectLostException("object " + id + " could not be copied from node " + from + ": "
-            + e.getStatus().getDescription());
-      }
+      pull(s, id, where, owner);
       tellOwnerOfCopy(id, owner);
     }
     java.lang.foreign.MemorySegment seg = s.get(id, 30_000);
@@ -225,6 +220,65 @@ public final class CoreWorker implements JRayRuntime {
       if (!view) {
         s.release(id);
       }
+    }
+  }
+
+  /**
+   * Has this node's raylet pull {@code id} from the node {@code where} names; if that fails, from
+   * the other nodes its owner knows to hold a copy, one after another.
+   */
+  private void pull(io.jray.objectstore.StoreClient s, ObjectId id, io.jray.proto.StoredLocation where,
+      Address owner) {
+    java.util.Map<NodeId, String> failed = new java.util.LinkedHashMap<>();
+    java.util.ArrayDeque<NodeId> candidates = new java.util.ArrayDeque<>();
+    candidates.add(NodeId.fromBytes(where.getNodeId().toByteArray()));
+    boolean askedOwner = false;
+    while (true) {
+      NodeId from = candidates.poll();
+      if (from == null) {
+        if (askedOwner) {
+          throw new ObjectLostException("object " + id + " could not be copied to node " + nodeId + " from any node"
+              + " holding it: " + failed);
+        }
+        askedOwner = true;
+        for (NodeId n : locationsFromOwner(id, owner)) {
+          if (!failed.containsKey(n) && !n.equals(nodeId)) {
+            candidates.add(n);
+          }
+        }
+        continue;
+      }
+      try {
+        s.fetch(id, where.getSize(), from);
+        if (!failed.isEmpty()) {
+          LOG.info("object {}: copied from node {} after {} failed", id, from, failed);
+        }
+        return;
+      } catch (io.grpc.StatusRuntimeException e) {
+        if (e.getStatus().getCode() == io.grpc.Status.Code.RESOURCE_EXHAUSTED) {
+          throw new io.jray.api.exception.ObjectStoreFullException(e.getStatus().getDescription());
+        }
+        failed.put(from, e.getStatus().getCode() + " " + e.getStatus().getDescription());
+        LOG.warn("object {}: pull from node {} failed ({}); trying the other copies", id, from,
+            e.getStatus().getDescription());
+      }
+    }
+  }
+
+  private java.util.Set<NodeId> locationsFromOwner(ObjectId id, Address owner) {
+    if (owner == null || owner.getWorkerId().equals(self.getWorkerId())) {
+      return locationsOf(id);
+    }
+    try {
+      var r = io.jray.proto.CoreWorkerServiceGrpc.newBlockingStub(channels.get(owner.getHost(), owner.getPort()))
+          .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS).getObjectLocations(
+              io.jray.proto.GetObjectLocationsRequest.newBuilder().setObjectId(ByteString.copyFrom(id.bytes())).build());
+      java.util.Set<NodeId> out = new java.util.LinkedHashSet<>();
+      r.getNodeIdsList().forEach(b -> out.add(NodeId.fromBytes(b.toByteArray())));
+      return out;
+    } catch (io.grpc.StatusRuntimeException e) {
+      LOG.warn("object {}: cannot ask its owner for other copies: {}", id, e.getStatus());
+      return java.util.Set.of();
     }
   }
 

@@ -112,6 +112,21 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
   }
 
   @Override
+  public void getObjectLocations(io.jray.proto.GetObjectLocationsRequest req,
+      StreamObserver<io.jray.proto.GetObjectLocationsReply> reply) {
+    if (req.getObjectId().size() != ObjectId.SIZE) {
+      reply.onError(Status.INVALID_ARGUMENT.withDescription("object_id must be " + ObjectId.SIZE + " bytes")
+          .asRuntimeException());
+      return;
+    }
+    ObjectId id = ObjectId.fromBytes(req.getObjectId().toByteArray());
+    var b = io.jray.proto.GetObjectLocationsReply.newBuilder().setFound(worker.owns(id));
+    worker.locationsOf(id).forEach(n -> b.addNodeIds(com.google.protobuf.ByteString.copyFrom(n.bytes())));
+    reply.onNext(b.build());
+    reply.onCompleted();
+  }
+
+  @Override
   public void exit(ExitRequest req, StreamObserver<ExitReply> reply) {
     LOG.info("asked to exit: {}", req.getReason());
     reply.onNext(ExitReply.getDefaultInstance());

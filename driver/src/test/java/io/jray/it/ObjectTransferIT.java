@@ -90,6 +90,25 @@ class ObjectTransferIT {
   }
 
   @Test
+  @org.junit.jupiter.api.Order(3) // kills node b
+  void whenThePrimarysNodeDiesThePullFailsOverToACopy() throws Exception {
+    ObjectRef<byte[]> made = JRay.task(TestTasks::bytes, 64 << 20, 13L).setSchedulingStrategy(on(b)).remote();
+    long expected = ObjectStoreIT.crc(TestTasks.bytes(64 << 20, 13));
+    assertThat(JRay.task(TestTasks::crc, made).setSchedulingStrategy(on(c)).remote().get(Duration.ofMinutes(3)))
+        .isEqualTo(expected);
+    String cNode = c.ready().get("node_id");
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+        io.jray.runtime.CoreWorker.current().locationsOf(made.id()).stream().map(NodeId::hex).toList()
+            .contains(cNode));
+    long headPulls = cluster.nodeStats().getStore().getPullCount();
+    new ProcessBuilder("kill", "-9", Long.toString(b.pid())).start().waitFor();
+    // the driver's node pulls: node b is gone, its owner (this driver) names c, the only other copy
+    assertThat(ObjectStoreIT.crc(made.get(Duration.ofMinutes(2)))).isEqualTo(expected);
+    assertThat(cluster.nodeStats().getStore().getPullCount()).as("pulls started (the one from b failed)")
+        .isEqualTo(headPulls + 2);
+  }
+
+  @Test
   @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // kills node c: last
   void whenTheOnlyCopysNodeDiesGetFailsInsteadOfHanging() throws Exception {
     ObjectRef<byte[]> made = JRay.task(TestTasks::bytes, 32 << 20, 9L).setSchedulingStrategy(on(c)).remote();
