@@ -26,6 +26,7 @@ public final class Microbenchmark {
   public static final List<String> METRICS = List.of(
       "single_client_tasks_sync",
       "single_client_tasks_async",
+      MultiClientBenchmark.NAME,
       "single_client_tasks_and_get_batch",
       "single_client_put_calls",
       "single_client_get_calls",
@@ -100,6 +101,20 @@ public final class Microbenchmark {
    * @throws IllegalArgumentException for an unknown name, a negative duration or fewer than one repetition
    */
   public static List<Result> run(List<String> metricNames, Duration warmup, Duration measure, int repetitions) {
+    return run(metricNames, warmup, measure, repetitions, (w, m, r) -> {
+      throw new IllegalArgumentException(MultiClientBenchmark.NAME + " needs the cluster's address to start its"
+          + " drivers: run it with jray microbenchmark");
+    });
+  }
+
+  /** Runs metrics that start their own drivers (multi_client_*). */
+  interface MultiClientRun {
+    Result apply(Duration warmup, Duration measure, int repetitions);
+  }
+
+  /** As {@link #run(List, Duration, Duration, int)}, with {@code multiClient} for the multi-driver metric. */
+  static List<Result> run(List<String> metricNames, Duration warmup, Duration measure, int repetitions,
+      MultiClientRun multiClient) {
     Objects.requireNonNull(metricNames, "metricNames");
     Objects.requireNonNull(warmup, "warmup");
     Objects.requireNonNull(measure, "measure");
@@ -116,7 +131,8 @@ public final class Microbenchmark {
     }
     List<Result> results = new ArrayList<>(metricNames.size());
     for (String name : metricNames) {
-      results.add(runOne(name, metric(name), warmup, measure, repetitions));
+      results.add(name.equals(MultiClientBenchmark.NAME) ? multiClient.apply(warmup, measure, repetitions)
+          : runOne(name, metric(name), warmup, measure, repetitions));
     }
     return results;
   }
@@ -260,7 +276,7 @@ public final class Microbenchmark {
     }
   }
 
-  private static long submitAndGet(int tasks) {
+  static long submitAndGet(int tasks) {
     List<ObjectRef<Integer>> refs = new ArrayList<>(tasks);
     for (int i = 0; i < tasks; i++) {
       refs.add(JRay.task(BenchTasks::noop).remote());

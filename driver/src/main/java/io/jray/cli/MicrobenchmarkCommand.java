@@ -56,25 +56,40 @@ final class MicrobenchmarkCommand implements Callable<Integer> {
   public Integer call() {
     List<String> names = metrics == null || metrics.isEmpty() ? Microbenchmark.METRICS : metrics;
     LocalCluster cluster = null;
+    String gcsAddress;
+    String token;
+    Path logDir;
     if (address == null) {
       NodeOptions node = new NodeOptions(numCpus, java.util.Map.of(), objectStoreMemory, "127.0.0.1");
       // workers make 1 GiB objects for the gigabyte metrics
       System.setProperty(JRayConfig.WORKER_HEAP.propertyName(), JRayConfig.get(JRayConfig.WORKER_HEAP).equals("512m")
           ? "2g" : JRayConfig.get(JRayConfig.WORKER_HEAP));
       cluster = LocalCluster.start(Path.of(JRayConfig.get(JRayConfig.SESSION_ROOT)), 0, node, false);
-      if (names.stream().anyMatch(n -> n.startsWith("inter_node"))) {
+      if (names.contains(MultiClientBenchmark.NAME)) {
+        cluster.addNode(node); // Ray's multi-client metric runs on a cluster: 3 nodes here
+        cluster.addNode(node);
+      } else if (names.stream().anyMatch(n -> n.startsWith("inter_node"))) {
         cluster.addNode(node);
       }
       System.setProperty(JRayConfig.AUTH_TOKEN.propertyName(), cluster.token());
       JRay.init(cluster.gcsAddress());
+      gcsAddress = cluster.gcsAddress();
+      token = cluster.token();
+      logDir = cluster.session().logs();
     } else {
       ClusterTarget t = ClusterTarget.resolve(address);
       System.setProperty(JRayConfig.AUTH_TOKEN.propertyName(), t.token());
       JRay.init(t.address());
+      gcsAddress = t.address();
+      token = t.token();
+      logDir = Path.of(System.getProperty("java.io.tmpdir"));
     }
     try {
+      String a = gcsAddress;
+      String k = token;
+      Path l = logDir;
       List<Microbenchmark.Result> results = Microbenchmark.run(names, Duration.ofSeconds(warmup),
-          Duration.ofSeconds(seconds), repetitions);
+          Duration.ofSeconds(seconds), repetitions, (w, m, r) -> MultiClientBenchmark.run(a, k, l, w, m, r));
       if (json) {
         System.out.println(Microbenchmark.toJson(results));
       } else {

@@ -48,7 +48,12 @@ final class LeaseScheduler {
     }
   }
 
-  private record SchedulingClass(ResourceSet resources, ByteString function) {}
+  /**
+   * Requests that one worker could serve in turn. The job is part of it because workers belong to
+   * a job: with one queue for two jobs, a request waiting for its job's worker to start would hold
+   * up the other job's requests while that job's idle workers sit there.
+   */
+  private record SchedulingClass(JobId job, ResourceSet resources, ByteString function) {}
 
   private final NodeContext node;
   private final ClusterView cluster;
@@ -97,7 +102,7 @@ final class LeaseScheduler {
         return null;
       }
     }
-    SchedulingClass cls = new SchedulingClass(p.resources, req.getFunction().toByteString());
+    SchedulingClass cls = new SchedulingClass(p.job, p.resources, req.getFunction().toByteString());
     queues.computeIfAbsent(cls, k -> new ArrayDeque<>()).add(p);
     dispatch();
     return p;
