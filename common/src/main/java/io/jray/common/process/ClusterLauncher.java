@@ -1,11 +1,13 @@
 package io.jray.common.process;
 
+import io.jray.common.config.JRayConfig;
 import io.jray.common.session.SessionDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -66,9 +68,12 @@ public final class ClusterLauncher {
     if (head) {
       args.add("--head");
     }
-    return launch(session, name, RAYLET_MAIN,
-        List.of("-Xmx" + io.jray.common.config.JRayConfig.get(io.jray.common.config.JRayConfig.RAYLET_HEAP),
-            "-XX:+UseSerialGC"), args, ready);
+    List<String> jvm = new ArrayList<>(List.of("-Xmx" + JRayConfig.get(JRayConfig.RAYLET_HEAP), "-XX:+UseSerialGC"));
+    String extra = JRayConfig.get(JRayConfig.RAYLET_JVM_OPTIONS);
+    if (!extra.isBlank()) {
+      jvm.addAll(Arrays.asList(extra.trim().split("\\s+")));
+    }
+    return launch(session, name, RAYLET_MAIN, jvm, args, ready);
   }
 
   private static Started launch(SessionDir session, String name, String main, List<String> jvm, List<String> args,
