@@ -408,6 +408,9 @@ public final class CoreWorker implements JRayRuntime {
       }
       out.add((T) decode(v, refs.get(i)));
     }
+    // decode uses only the ids: without this, a GC during a long fetch could collect the refs, and
+    // the owner would free the object while it is being read
+    java.lang.ref.Reference.reachabilityFence(refs);
     return out;
   }
 

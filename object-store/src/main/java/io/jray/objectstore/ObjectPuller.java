@@ -1,7 +1,10 @@
 package io.jray.objectstore;
 
 import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.jray.api.ObjectId;
 import io.jray.api.WorkerId;
@@ -23,14 +26,17 @@ import org.slf4j.LoggerFactory;
  * one in chunks ({@code chunkBytes} each, {@code inFlight} at a time), then seals it as a
  * secondary copy (evictable). Concurrent requests for one object share one pull.
  *
- * <p>Threads: the pull table lives on the store loop; chunk replies arrive on gRPC threads and
- * write straight into the unsealed object's memory (only this pull writes there), then report back
- * to the loop.
+ * <p>Threads: the pull table lives on the store loop; chunk replies are written straight into the
+ * unsealed object's memory by the gRPC thread that receives them ({@link ChunkWriter}; each chunk
+ * is a disjoint range and only this pull writes there), then each call reports back to the loop.
  */
 public final class ObjectPuller {
   private static final Logger LOG = LoggerFactory.getLogger(ObjectPuller.class);
   /** The raylet itself is the writer of pulled copies. */
   static final WorkerId PULLER = WorkerId.fromBytes(new byte[WorkerId.SIZE]);
+
+  private static final MethodDescriptor<ReadChunkRequest, ReadChunkReply> READ_CHUNK =
+      ObjectStoreServiceGrpc.getReadChunkMethod();
 
   private final EventLoop loop;
   private final ObjectStore store;
@@ -87,18 +93,23 @@ public final class ObjectPuller {
     return pulledBytes;
   }
 
-  /** One object being copied: chunk requests in flight, and what is left to ask for. */
+  /**
+   * One object being copied: chunk calls in flight, and what is left to ask for. The store holds
+   * the object for this transfer (as {@link #PULLER}) until the last call has ended, so the memory
+   * gRPC threads write into stays this object's even if it is deleted or the pull fails meanwhile.
+   */
   private final class Transfer {
     final ObjectId id;
     final long size;
     final Address from;
     final MemorySegment target;
     final CompletableFuture<Void> done;
-    final ObjectStoreServiceGrpc.ObjectStoreServiceStub stub;
+    final Channel channel;
     final long startNanos = System.nanoTime();
     long nextOffset;
     long received;
-    boolean failed;
+    int calls;
+    Throwable failure;
 
     Transfer(ObjectId id, long size, Address from, MemorySegment target, CompletableFuture<Void> done) {
       this.id = id;
@@ -106,70 +117,80 @@ public final class ObjectPuller {
       this.from = from;
       this.target = target;
       this.done = done;
-      this.stub = ObjectStoreServiceGrpc.newStub(channels.apply(from));
+      this.channel = channels.apply(from);
     }
 
     void start() {
+      store.hold(id, PULLER);
       for (int i = 0; i < inFlight && nextOffset < size; i++) {
         next();
       }
     }
 
-    /** On the loop: asks for the next chunk. */
+    /** On the loop: asks for the next chunk, which {@link ChunkWriter} writes in place. */
     private void next() {
       long off = nextOffset;
       long len = Math.min(chunkBytes, size - off);
       nextOffset += len;
-      stub.readChunk(ReadChunkRequest.newBuilder().setObjectId(ByteString.copyFrom(id.bytes())).setOffset(off)
-          .setLength(len).build(), new StreamObserver<>() {
-            @Override
-            public void onNext(ReadChunkReply r) {
-              // written on the loop: an aborted pull's memory may already belong to another object
-              loop.execute(() -> chunk(off, len, r.getData()));
-            }
+      calls++;
+      MethodDescriptor<ReadChunkRequest, Long> method = READ_CHUNK.toBuilder(READ_CHUNK.getRequestMarshaller(),
+          new ChunkWriter(target.asSlice(off, len))).build();
+      ReadChunkRequest req = ReadChunkRequest.newBuilder().setObjectId(ByteString.copyFrom(id.bytes())).setOffset(off)
+          .setLength(len).build();
+      ClientCalls.asyncUnaryCall(channel.newCall(method, CallOptions.DEFAULT), req, new StreamObserver<Long>() {
+        long written = -1;
 
-            @Override
-            public void onError(Throwable t) {
-              loop.execute(() -> fail(t));
-            }
+        @Override
+        public void onNext(Long n) {
+          written = n;
+        }
 
-            @Override
-            public void onCompleted() {}
-          });
+        @Override
+        public void onError(Throwable t) {
+          loop.execute(() -> ended(off, len, -1, t));
+        }
+
+        @Override
+        public void onCompleted() {
+          long n = written;
+          loop.execute(() -> ended(off, len, n, null));
+        }
+      });
     }
 
-    private void chunk(long off, long len, ByteString data) {
-      if (failed) {
+    /** On the loop: one chunk call has ended (no gRPC thread writes for it any more). */
+    private void ended(long off, long len, long written, Throwable error) {
+      calls--;
+      if (error == null && written != len) {
+        error = new IllegalStateException("chunk at " + off + " has " + written + " bytes, expected " + len);
+      }
+      if (error != null && failure == null) {
+        failure = error;
+        LOG.warn("pull of object {} from {}:{} failed: {}", id, from.getHost(), from.getPort(), error.toString());
+      }
+      if (failure != null) {
+        if (calls == 0) {
+          store.abort(id);
+          store.release(id, PULLER);
+          pulls.remove(id);
+          done.completeExceptionally(failure);
+        }
         return;
       }
-      if (data.size() != len) {
-        fail(new IllegalStateException("chunk at " + off + " has " + data.size() + " bytes, expected " + len));
-        return;
-      }
-      data.copyTo(target.asSlice(off, len).asByteBuffer());
       received += len;
       pulledBytes += len;
       if (received == size) {
         store.seal(id);
+        store.release(id, PULLER);
         double secs = (System.nanoTime() - startNanos) / 1e9;
-        LOG.info("pulled object {} ({} bytes) from {}:{} in {} s ({} GB/s)", id, size, from.getHost(), from.getPort(),
+        LOG.info("pulled object {} ({} bytes, at arena offset {}) from {}:{} in {} s ({} GB/s)", id, size,
+            target.address() - store.arena().segment().address(), from.getHost(), from.getPort(),
             String.format("%.3f", secs), String.format("%.2f", size / secs / 1e9));
         pulls.remove(id);
         done.complete(null);
       } else if (nextOffset < size) {
         next();
       }
-    }
-
-    private void fail(Throwable t) {
-      if (failed) {
-        return;
-      }
-      failed = true;
-      LOG.warn("pull of object {} from {}:{} failed: {}", id, from.getHost(), from.getPort(), t.toString());
-      store.abort(id);
-      pulls.remove(id);
-      done.completeExceptionally(t);
     }
   }
 }

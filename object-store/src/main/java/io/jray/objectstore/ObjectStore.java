@@ -177,13 +177,22 @@ public final class ObjectStore implements AutoCloseable {
     }
   }
 
-  /** The owner frees its object; the memory goes once no reader holds it. */
+  /**
+   * Counts {@code holder} as a reader of an object, sealed or not, until {@code release}. The
+   * puller holds the copy it writes from gRPC threads, so that a delete meanwhile cannot hand the
+   * memory to another object under those writes.
+   */
+  public void hold(ObjectId id, WorkerId holder) {
+    require(id).readers.merge(holder, 1, Integer::sum);
+  }
+
+  /** The owner frees its object; the memory goes once no reader (or pull in progress) holds it. */
   public boolean delete(ObjectId id) {
     StoredObject o = objects.get(id);
     if (o == null) {
       return false;
     }
-    if (o.readers.isEmpty() || o.state != StoredObject.State.SEALED) {
+    if (o.readers.isEmpty()) {
       free(o);
     } else {
       o.deletePending = true;
@@ -330,8 +339,12 @@ public final class ObjectStore implements AutoCloseable {
     return o != null && o.state == StoredObject.State.SEALED && !o.deletePending;
   }
 
-  /** A copy of part of a sealed object (restored first if spilled), for another node's pull. */
-  public byte[] readChunk(ObjectId id, long offset, long length) {
+  /**
+   * Part of a sealed object (restored first if spilled) for another node's pull: a read-only view
+   * of the arena, no copy. {@code reader} holds the object until it calls {@code release}, which it
+   * must do once the view has been sent.
+   */
+  public java.nio.ByteBuffer readChunk(ObjectId id, long offset, long length, WorkerId reader) {
     StoredObject o = objects.get(id);
     if (o == null || o.state != StoredObject.State.SEALED) {
       throw new IllegalArgumentException("object " + id + " is not sealed in this store");
@@ -344,7 +357,8 @@ public final class ObjectStore implements AutoCloseable {
       restore(o);
     }
     o.lastAccessNanos = System.nanoTime();
-    return arena.segment().asSlice(o.offset + offset, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+    o.readers.merge(reader, 1, Integer::sum);
+    return arena.segment().asSlice(o.offset + offset, length).asByteBuffer().asReadOnlyBuffer();
   }
 
   public StoreStats stats() {

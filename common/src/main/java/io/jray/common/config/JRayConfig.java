@@ -40,6 +40,8 @@ public final class JRayConfig {
   public static final Key WORKER_HEAP = key("worker.heap", "512m", "-Xmx of each worker JVM");
   public static final Key RAYLET_HEAP = key("raylet.heap", "1g",
       "-Xmx of each raylet JVM (object transfers pass 8 MiB chunks through it)");
+  public static final Key RAYLET_JVM_OPTIONS =
+      key("raylet.jvm-options", "", "extra JVM options for raylet JVMs (space separated), e.g. for profiling");
   public static final Key WORKER_JVM_OPTIONS =
       key("worker.jvm-options", "", "extra JVM options for worker JVMs (space separated)");
   public static final Key WORKER_PRESTART =
