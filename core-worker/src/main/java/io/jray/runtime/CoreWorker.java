@@ -19,6 +19,7 @@ import io.jray.common.concurrent.EventLoop;
 import io.jray.common.grpc.Rpc;
 import io.jray.common.serialization.ObjectCodec;
 import io.jray.proto.Address;
+import io.jray.common.config.JRayConfig;
 import io.jray.proto.ErrorInfo;
 import io.jray.proto.NodeManagerServiceGrpc;
 import io.jray.proto.NotifyBlockedRequest;
@@ -60,7 +61,10 @@ public final class CoreWorker implements JRayRuntime {
   private final Address raylet;
   private final String host;
   private final ChannelCache channels;
-  private final OwnershipTable table = new OwnershipTable(this::freed);
+  private final OwnershipTable table = new OwnershipTable(this::freed,
+      JRayConfig.getLong(JRayConfig.LINEAGE_MAX_BYTES));
+  /** Nodes GCS has declared dead: copies there are gone. */
+  private final java.util.Set<NodeId> deadNodes = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private static final java.lang.ref.Cleaner VIEWS = java.lang.ref.Cleaner.create();
   private volatile io.jray.objectstore.StoreClient store;
   private volatile long inlineThreshold = Long.MAX_VALUE;
@@ -105,7 +109,7 @@ public final class CoreWorker implements JRayRuntime {
           if (s != null) {
             s.delete(id);
           }
-        });
+        }, this::argumentLost);
     current = this;
     LOG.info("{} {} of job {} serving on {}:{}", driver ? "driver" : "worker", workerId, jobId, host, server.getPort());
     return self;
@@ -145,7 +149,10 @@ public final class CoreWorker implements JRayRuntime {
     }
   }
 
-  /** Every node holding a copy of an object owned here: its primary's and the pulled ones (tests, status). */
+  /**
+   * Every node holding a copy of an object owned here: its primary's and the pulled ones, less
+   * nodes known dead (tests, status, other readers).
+   */
   public java.util.Set<NodeId> locationsOf(ObjectId id) {
     CompletableFuture<ObjectValue> f = table.get(id);
     ObjectValue v = f == null ? null : f.getNow(null);
@@ -153,6 +160,7 @@ public final class CoreWorker implements JRayRuntime {
     if (v != null && v.isStored()) {
       out.add(NodeId.fromBytes(v.stored().getNodeId().toByteArray()));
     }
+    out.removeAll(deadNodes);
     return out;
   }
 
@@ -400,13 +408,31 @@ public final class CoreWorker implements JRayRuntime {
     if (!allDone) {
       awaitAll(futures, timeout, refs);
     }
+    long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
     List<T> out = new ArrayList<>(refs.size());
     for (int i = 0; i < futures.size(); i++) {
-      ObjectValue v = futures.get(i).join();
-      if (v.isError()) {
-        throw RemoteErrors.toException(v.error());
+      CompletableFuture<ObjectValue> f = futures.get(i);
+      while (true) {
+        ObjectValue v = f.join();
+        if (v.isError()) {
+          throw RemoteErrors.toException(v.error());
+        }
+        try {
+          out.add((T) decode(v, refs.get(i)));
+          break;
+        } catch (ObjectLostException e) {
+          // no copy could be fetched: an owner with the lineage makes it again, and this get waits
+          ObjectId id = refs.get(i).id();
+          if (!owns(id) || !v.isStored()) {
+            throw e;
+          }
+          f = recover(id, v, e.getMessage());
+          if (!f.isDone()) {
+            long left = deadline - System.nanoTime();
+            awaitAll(List.of(f), timeout == null ? null : Duration.ofNanos(Math.max(0, left)), refs.subList(i, i + 1));
+          }
+        }
       }
-      out.add((T) decode(v, refs.get(i)));
     }
     // decode uses only the ids: without this, a GC during a long fetch could collect the refs, and
     // the owner would free the object while it is being read
@@ -602,8 +628,36 @@ public final class CoreWorker implements JRayRuntime {
   private record RefArg(ObjectRef<?> ref, CompletableFuture<ObjectValue> value) {}
 
   private void queue(TaskSpec.Builder spec, Object[] encoded, ObjectId returnId, RemoteFunction fn) {
-    List<ObjectRef<?>> keepAlive = null;
-    for (Object a : encoded) {
+    queue(spec, encoded, returnId, fn.displayName, 0);
+  }
+
+  /**
+   * Sends a task whose ObjectRef arguments are known: values inline, stored objects by reference.
+   * A stored argument owned here whose every copy was on dead nodes is made again first.
+   */
+  private void queue(TaskSpec.Builder spec, Object[] encoded, ObjectId returnId, String fnName, int argumentLosses) {
+    List<CompletableFuture<ObjectValue>> remade = null;
+    for (int i = 0; i < encoded.length; i++) {
+      if (encoded[i] instanceof RefArg r) {
+        ObjectValue v = r.value().join();
+        if (v.isStored() && lostEverywhere(r.ref().id(), v)) {
+          CompletableFuture<ObjectValue> f = recover(r.ref().id(), v, "every node holding it died");
+          encoded[i] = new RefArg(r.ref(), f);
+          if (remade == null) {
+            remade = new ArrayList<>();
+          }
+          remade.add(f);
+        }
+      }
+    }
+    if (remade != null) {
+      CompletableFuture.allOf(remade.toArray(CompletableFuture[]::new))
+          .whenComplete((x, e) -> queue(spec, encoded, returnId, fnName, argumentLosses));
+      return;
+    }
+    List<ObjectRef<?>> storedArgs = null;
+    for (int i = 0; i < encoded.length; i++) {
+      Object a = encoded[i];
       if (a instanceof ByteString b) {
         spec.addArgs(TaskArg.newBuilder().setInlineValue(b));
         continue;
@@ -621,16 +675,128 @@ public final class CoreWorker implements JRayRuntime {
         ObjectRefImpl<?> ri = (ObjectRefImpl<?>) r.ref();
         spec.addArgs(TaskArg.newBuilder().setReference(ObjectReference.newBuilder()
             .setObjectId(ByteString.copyFrom(ri.id().bytes())).setOwner(ri.owner()).setLocation(v.stored())));
-        if (keepAlive == null) {
-          keepAlive = new ArrayList<>();
+        if (storedArgs == null) {
+          storedArgs = new ArrayList<>(java.util.Collections.nCopies(encoded.length, null));
         }
-        keepAlive.add(r.ref());
+        storedArgs.set(i, r.ref());
       } else {
         spec.addArgs(TaskArg.newBuilder().setInlineValue(ByteString.copyFrom(v.bytes())));
       }
     }
-    submitter.submit(new PendingTask(spec.build(), returnId, fn.displayName, keepAlive));
+    TaskSpec built = spec.build();
+    List<ObjectRef<?>> refs = storedArgs == null ? List.of() : storedArgs;
+    table.setLineage(returnId, new Lineage(built, refs, fnName));
+    PendingTask t = new PendingTask(built, returnId, fnName, storedArgs);
+    t.argumentLosses = argumentLosses;
+    submitter.submit(t);
   }
+
+  /** The arguments of {@code spec} as {@link #queue} takes them, stored ones resolved again. */
+  private Object[] reencode(TaskSpec spec, List<ObjectRef<?>> storedArgs) {
+    Object[] encoded = new Object[spec.getArgsCount()];
+    for (int i = 0; i < encoded.length; i++) {
+      ObjectRef<?> ref = storedArgs == null || storedArgs.isEmpty() ? null : storedArgs.get(i);
+      encoded[i] = ref == null ? spec.getArgs(i).getInlineValue() : new RefArg(ref, futureOf(ref));
+    }
+    return encoded;
+  }
+
+  private void whenAllKnown(Object[] encoded, Runnable then) {
+    List<CompletableFuture<ObjectValue>> deps = new ArrayList<>();
+    for (Object a : encoded) {
+      if (a instanceof RefArg r) {
+        deps.add(r.value());
+      }
+    }
+    CompletableFuture.allOf(deps.toArray(CompletableFuture[]::new)).whenComplete((x, e) -> then.run());
+  }
+
+  // ---- lost objects ----------------------------------------------------------------------
+
+  /** True when {@code v}'s primary node and every pulled copy's node are known dead. */
+  private boolean lostEverywhere(ObjectId id, ObjectValue v) {
+    if (!owns(id) || !deadNodes.contains(NodeId.fromBytes(v.stored().getNodeId().toByteArray()))) {
+      return false;
+    }
+    for (NodeId n : table.copies(id)) {
+      if (!deadNodes.contains(n)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Every copy of the owned object {@code id} (value {@code lost}) is gone: runs its task again
+   * (arguments first, if they are lost too), or fails it when it cannot be made again. Returns
+   * the object's future from now on.
+   */
+  CompletableFuture<ObjectValue> recover(ObjectId id, ObjectValue lost, String why) {
+    switch (table.lost(id, lost, why)) {
+      case OwnershipTable.Remake m -> {
+        LOG.warn("object {} is lost ({}): running {} again (re-execution {})", id, why, m.lineage().functionName(),
+            m.attempt());
+        reexecutions.incrementAndGet();
+        TaskSpec spec = m.lineage().spec();
+        TaskSpec.Builder b = spec.toBuilder().clearArgs().setAttempt(spec.getAttempt() + 1000 * m.attempt());
+        Object[] encoded = reencode(spec, m.lineage().storedArgs());
+        whenAllKnown(encoded, () -> queue(b, encoded, id, m.lineage().functionName(), 0));
+      }
+      case OwnershipTable.Failed f -> LOG.warn("object {}: {}", id, f.error().getMessage());
+      case OwnershipTable.Changed c -> { }
+    }
+    CompletableFuture<ObjectValue> now = table.get(id);
+    return now != null ? now : CompletableFuture.completedFuture(ObjectValue.failed(RemoteErrors.of(
+        ErrorInfo.Type.OBJECT_LOST, "object " + id + " was freed", "")));
+  }
+
+  /** How many tasks this owner ran again to remake lost objects (tests, status). */
+  public long reexecutions() {
+    return reexecutions.get();
+  }
+
+  private final java.util.concurrent.atomic.AtomicLong reexecutions = new java.util.concurrent.atomic.AtomicLong();
+
+  /** GCS declared {@code node} dead: objects owned here that had every copy there are made again. */
+  public void nodeDied(NodeId node) {
+    if (!deadNodes.add(node)) {
+      return;
+    }
+    table.nodeDied(node);
+    int lost = 0;
+    for (var e : table.stored().entrySet()) {
+      if (lostEverywhere(e.getKey(), e.getValue())) {
+        lost++;
+        recover(e.getKey(), e.getValue(), "node " + node + " died");
+      }
+    }
+    if (lost > 0) {
+      LOG.warn("node {} died with the only copies of {} objects owned here", node, lost);
+    }
+  }
+
+  /**
+   * A task could not fetch its argument {@code lostId}. If this process owns that argument, it is
+   * made again and the task sent again once it is back (not counted against the task's retries,
+   * but at most {@value #MAX_ARGUMENT_LOSSES} times); otherwise the task fails with the error.
+   */
+  void argumentLost(PendingTask t, ObjectId lostId, ErrorInfo error) {
+    CompletableFuture<ObjectValue> f = owns(lostId) ? table.get(lostId) : null;
+    if (f == null || t.argumentLosses >= MAX_ARGUMENT_LOSSES) {
+      table.complete(t.returnId, ObjectValue.failed(error));
+      return;
+    }
+    ObjectValue v = f.getNow(null);
+    if (v != null && v.isStored()) {
+      recover(lostId, v, "a task on another node could not fetch it");
+    } // else it is being made again already: the task waits for it below
+    Object[] encoded = reencode(t.spec, t.storedArgs);
+    TaskSpec.Builder b = t.spec.toBuilder().clearArgs();
+    int losses = t.argumentLosses + 1;
+    whenAllKnown(encoded, () -> queue(b, encoded, t.returnId, t.functionName, losses));
+  }
+
+  private static final int MAX_ARGUMENT_LOSSES = 20;
 
   private static SchedulingStrategySpec strategyOf(TaskOptions options) {
     var s = options.schedulingStrategy();

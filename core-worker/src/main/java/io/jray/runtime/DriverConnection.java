@@ -163,12 +163,15 @@ final class DriverConnection {
     } finally {
       rayletChannel.shutdownNow();
     }
-    // Learn of the local node's death from GCS, so queued tasks fail instead of waiting forever.
+    // Learn of node deaths from GCS: the local node's fails queued tasks instead of letting them
+    // wait forever; any node's makes objects owned here that were only there again.
     var events = new io.jray.common.concurrent.EventLoop("driver-gcs-events");
     gcs.subscribe("driver-" + jobId, events, m -> {
-      if (m.hasNode() && m.getNode().getNodeId().equals(local.getNodeId())
-          && m.getNode().getState() == NodeInfo.State.DEAD) {
-        cw.localNodeDied(m.getNode().getDeathReason());
+      if (m.hasNode() && m.getNode().getState() == NodeInfo.State.DEAD) {
+        if (m.getNode().getNodeId().equals(local.getNodeId())) {
+          cw.localNodeDied(m.getNode().getDeathReason());
+        }
+        cw.nodeDied(NodeId.fromBytes(m.getNode().getNodeId().toByteArray()));
       }
     }, events.timer());
     cw.onShutdown(() -> {

@@ -2,6 +2,7 @@ package io.jray.runtime;
 
 import io.jray.api.ObjectId;
 import io.jray.proto.Address;
+import io.jray.proto.ErrorInfo;
 import java.lang.ref.Cleaner;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,15 +27,32 @@ final class OwnershipTable {
   private static final Cleaner CLEANER = Cleaner.create();
 
   private static final class Entry {
-    final CompletableFuture<ObjectValue> value;
+    /** Replaced (under the entry's monitor) when a lost object is made again. */
+    volatile CompletableFuture<ObjectValue> value;
     final AtomicInteger localRefs = new AtomicInteger();
     /** Nodes other processes pulled copies to (the primary's node is in the value). */
     final java.util.Set<io.jray.api.NodeId> copies = ConcurrentHashMap.newKeySet();
+    /** The creating task, while the object may still need it; null for puts and dropped lineage. */
+    volatile Lineage lineage;
+    /** Times this object was made again. */
+    int reconstructions;
 
     Entry(CompletableFuture<ObjectValue> value) {
       this.value = value;
     }
   }
+
+  /** What {@link #lost} decided. */
+  sealed interface Recovery permits Remake, Failed, Changed {}
+
+  /** Run the lineage again; the object's future is a fresh pending one. */
+  record Remake(Lineage lineage, int attempt) implements Recovery {}
+
+  /** Cannot be made again: the object now holds this error. */
+  record Failed(ErrorInfo error) implements Recovery {}
+
+  /** The value was not the lost one any more (already being made again, or freed). */
+  record Changed() implements Recovery {}
 
   /** Uncounts one ref; must not hold the ref itself, or it would never become unreachable. */
   private record Release(OwnershipTable table, ObjectId id) implements Runnable {
@@ -44,7 +62,14 @@ final class OwnershipTable {
     }
   }
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OwnershipTable.class);
   private final ConcurrentHashMap<ObjectId, Entry> objects = new ConcurrentHashMap<>();
+  /** Objects with lineage, oldest first, for dropping lineage past the budget. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<ObjectId> withLineage =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicLong lineageBytes = new java.util.concurrent.atomic.AtomicLong();
+  private final long lineageBudget;
+  private final AtomicInteger lineageAdds = new AtomicInteger();
   /** Called with the object, its value and the nodes holding pulled copies. */
   interface OnFree {
     void freed(ObjectId id, ObjectValue v, java.util.Set<io.jray.api.NodeId> copies);
@@ -53,8 +78,107 @@ final class OwnershipTable {
   private final OnFree onFree;
 
   /** {@code onFree} gets each object when its last ref goes (to delete a stored copy). */
-  OwnershipTable(OnFree onFree) {
+  OwnershipTable(OnFree onFree, long lineageBudget) {
     this.onFree = onFree;
+    this.lineageBudget = lineageBudget;
+  }
+
+  /** Keeps how a pending object is made (until it turns out inline, or past the budget). */
+  void setLineage(ObjectId id, Lineage l) {
+    Entry e = objects.get(id);
+    if (e == null) {
+      return;
+    }
+    dropLineage(e); // a re-execution replaces the lineage it ran from
+    e.lineage = l;
+    withLineage.add(id);
+    if (lineageAdds.incrementAndGet() % 1024 == 0) {
+      // ids of freed objects and of inline results pile up here otherwise
+      withLineage.removeIf(x -> {
+        Entry y = objects.get(x);
+        return y == null || y.lineage == null;
+      });
+    }
+    if (lineageBytes.addAndGet(l.bytes()) > lineageBudget) {
+      dropOldestLineage();
+    }
+  }
+
+  private void dropLineage(Entry e) {
+    Lineage l = e.lineage;
+    if (l != null) {
+      e.lineage = null;
+      lineageBytes.addAndGet(-l.bytes());
+    }
+  }
+
+  private void dropOldestLineage() {
+    while (lineageBytes.get() > lineageBudget) {
+      ObjectId oldest = withLineage.poll();
+      if (oldest == null) {
+        return;
+      }
+      Entry e = objects.get(oldest);
+      if (e != null && e.lineage != null) {
+        dropLineage(e);
+        LOG.warn("object {}: lineage dropped (lineage.max-bytes {} reached); it cannot be made again if lost",
+            oldest, lineageBudget);
+      }
+    }
+  }
+
+  /**
+   * Every copy of {@code id}'s value {@code lost} is gone: makes the object pending again and
+   * returns the lineage to run, or records why it cannot be made again. Decided under the entry's
+   * monitor, so many readers noticing one loss start one re-execution.
+   */
+  Recovery lost(ObjectId id, ObjectValue lost, String why) {
+    Entry e = objects.get(id);
+    if (e == null) {
+      return new Changed();
+    }
+    synchronized (e) {
+      if (e.value.getNow(null) != lost) {
+        return new Changed();
+      }
+      Lineage l = e.lineage;
+      ErrorInfo error;
+      if (l == null) {
+        error = RemoteErrors.of(ErrorInfo.Type.OBJECT_LOST, "object " + id + " was lost (" + why + ") and cannot"
+            + " be made again: it was created by put, or its lineage was dropped", "");
+      } else {
+        int max = l.spec().getMaxRetries();
+        if (max >= 0 && e.reconstructions >= max) {
+          error = RemoteErrors.of(ErrorInfo.Type.OBJECT_RECONSTRUCTION_FAILED, "object " + id + " was lost (" + why
+              + ") and " + l.functionName() + " already ran again " + e.reconstructions + " times (maxRetries=" + max
+              + ")", l.functionName());
+        } else {
+          e.reconstructions++;
+          e.copies.clear();
+          e.value = new CompletableFuture<>();
+          return new Remake(l, e.reconstructions);
+        }
+      }
+      e.value = CompletableFuture.completedFuture(ObjectValue.failed(error));
+      return new Failed(error);
+    }
+  }
+
+  /** Owned objects now stored (ready, in some node's store): id → value. */
+  java.util.Map<ObjectId, ObjectValue> stored() {
+    java.util.Map<ObjectId, ObjectValue> out = new java.util.HashMap<>();
+    objects.forEach((id, e) -> {
+      ObjectValue v = e.value.getNow(null);
+      if (v != null && v.isStored()) {
+        out.put(id, v);
+      }
+    });
+    return out;
+  }
+
+  /** Forgets copies on a node that died. */
+  void nodeDied(io.jray.api.NodeId node) {
+    objects.values().forEach(e -> e.copies.remove(node));
   }
 
   /** A new pending object and the first ref to it. */
@@ -82,6 +206,7 @@ final class OwnershipTable {
   private void release(ObjectId id) {
     Entry e = objects.get(id);
     if (e != null && e.localRefs.decrementAndGet() == 0 && objects.remove(id, e)) {
+      dropLineage(e);
       ObjectValue v = e.value.getNow(null);
       if (v != null) {
         onFree.freed(id, v, e.copies);
@@ -98,6 +223,9 @@ final class OwnershipTable {
     if (e == null) {
       onFree.freed(id, v, java.util.Set.of());
       return;
+    }
+    if (!v.isStored()) {
+      dropLineage(e); // only store copies can be lost while this owner lives
     }
     if (e.value.complete(v) && !objects.containsKey(id)) {
       onFree.freed(id, v, e.copies); // its last ref went while we completed it (a second delete is harmless)

@@ -8,15 +8,22 @@ final class PendingTask {
   final TaskSpec spec;
   final ObjectId returnId;
   final String functionName;
-  /** ObjectRefs of stored arguments: held so the objects outlive the task (submitted-task refs). */
-  final java.util.List<io.jray.api.ObjectRef<?>> keepAlive;
+  /**
+   * ObjectRefs of stored arguments by argument index (null for inline ones), or null when there
+   * are none: held so the objects outlive the task (submitted-task refs), and to resolve them
+   * again when one is lost.
+   */
+  final java.util.List<io.jray.api.ObjectRef<?>> storedArgs;
   int attempt;
+  /** Times the task was sent again because an argument was lost and made again. */
+  int argumentLosses;
 
-  PendingTask(TaskSpec spec, ObjectId returnId, String functionName, java.util.List<io.jray.api.ObjectRef<?>> keepAlive) {
+  PendingTask(TaskSpec spec, ObjectId returnId, String functionName,
+      java.util.List<io.jray.api.ObjectRef<?>> storedArgs) {
     this.spec = spec;
     this.returnId = returnId;
     this.functionName = functionName;
-    this.keepAlive = keepAlive;
+    this.storedArgs = storedArgs;
   }
 
   /** True while another try is allowed ({@code maxRetries} -1 means unlimited). */

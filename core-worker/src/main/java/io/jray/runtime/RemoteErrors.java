@@ -40,6 +40,8 @@ final class RemoteErrors {
       case TASK_CANCELLED -> new TaskCancelledException(e.getMessage());
       case TASK_UNSCHEDULABLE -> new TaskUnschedulableException(e.getMessage());
       case OBJECT_STORE_FULL -> new io.jray.api.exception.ObjectStoreFullException(e.getMessage());
+      case OBJECT_RECONSTRUCTION_FAILED -> new io.jray.api.exception.ObjectReconstructionFailedException(
+          e.getMessage());
       default -> new JRayException(e.getMessage());
     };
   }

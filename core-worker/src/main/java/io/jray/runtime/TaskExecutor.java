@@ -110,8 +110,15 @@ final class TaskExecutor {
       Object[] args = new Object[spec.getArgsCount()];
       for (int i = 0; i < args.length; i++) {
         TaskArg a = spec.getArgs(i);
-        args[i] = a.hasReference() ? worker.getByReference(a.getReference()) : ObjectCodec.decode(
-            a.getInlineValue().toByteArray());
+        try {
+          args[i] = a.hasReference() ? worker.getByReference(a.getReference()) : ObjectCodec.decode(
+              a.getInlineValue().toByteArray());
+        } catch (io.jray.api.exception.ObjectLostException e) {
+          // the owner may be able to make it again and then run this task once more
+          LOG.info("task {} ({}): argument {} is lost: {}", taskId, fnName, i, e.getMessage());
+          return r.setError(RemoteErrors.of(ErrorInfo.Type.OBJECT_LOST, "argument " + i + " of " + fnName + ": "
+              + e.getMessage(), fnName).toBuilder().setLostObjectId(a.getReference().getObjectId())).build();
+        }
       }
       Object result;
       try {

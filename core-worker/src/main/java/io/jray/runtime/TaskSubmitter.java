@@ -46,6 +46,12 @@ final class TaskSubmitter {
   private final OwnershipTable table;
   private final ChannelCache channels;
   private final java.util.function.Consumer<ObjectId> orphanedReturn;
+  private final ArgumentLost argumentLost;
+
+  /** Told when a task could not run because one of its stored arguments could not be fetched. */
+  interface ArgumentLost {
+    void lost(PendingTask t, ObjectId argument, ErrorInfo error);
+  }
   private final Address self;
   private final Address raylet;
   private final ByteString jobId;
@@ -57,8 +63,9 @@ final class TaskSubmitter {
   private String rayletDead;
 
   TaskSubmitter(EventLoop loop, OwnershipTable table, ChannelCache channels, Address self, Address raylet,
-      ByteString jobId, java.util.function.Consumer<ObjectId> orphanedReturn) {
+      ByteString jobId, java.util.function.Consumer<ObjectId> orphanedReturn, ArgumentLost argumentLost) {
     this.orphanedReturn = orphanedReturn;
+    this.argumentLost = argumentLost;
     this.loop = loop;
     this.table = table;
     this.channels = channels;
@@ -282,6 +289,12 @@ final class TaskSubmitter {
           LOG.info("task {} ({}) threw {}; retry {} of {}", TaskId.fromBytes(t.spec.getTaskId().toByteArray()),
               t.functionName, e.getClassName(), t.attempt, t.spec.getMaxRetries());
           w.queue.ready.addFirst(t);
+          continue;
+        }
+        if (e.getType() == ErrorInfo.Type.OBJECT_LOST && !e.getLostObjectId().isEmpty()) {
+          // off the monitor, and a moment later: the loss may not be known everywhere yet
+          ObjectId lost = ObjectId.fromBytes(e.getLostObjectId().toByteArray());
+          loop.schedule(() -> argumentLost.lost(t, lost, e), 200);
           continue;
         }
         table.complete(t.returnId, ObjectValue.failed(e));

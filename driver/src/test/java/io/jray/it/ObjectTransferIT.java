@@ -7,7 +7,6 @@ import io.jray.api.JRay;
 import io.jray.api.NodeId;
 import io.jray.api.ObjectRef;
 import io.jray.api.SchedulingStrategy;
-import io.jray.api.exception.ObjectLostException;
 import io.jray.common.process.ClusterLauncher;
 import io.jray.common.process.NodeOptions;
 import io.jray.proto.StoreStats;
@@ -29,16 +28,10 @@ class ObjectTransferIT {
 
   @BeforeAll
   static void start() {
-    System.setProperty("jray.worker.heap", "1g");
-    try {
-      NodeOptions node = new NodeOptions(2.0, Map.of(), 1L << 30, "127.0.0.1");
-      cluster = TestCluster.start(node);
-      b = cluster.cluster.addNode(node);
-      c = cluster.cluster.addNode(node);
-    } finally {
-      System.clearProperty("jray.worker.heap");
-    }
-    cluster.connect();
+    NodeOptions node = new NodeOptions(2.0, Map.of(), 1L << 30, "127.0.0.1");
+    cluster = TestCluster.startConnected("1g", node, node, node);
+    b = cluster.raylet(1);
+    c = cluster.raylet(2);
   }
 
   @AfterAll
@@ -111,10 +104,13 @@ class ObjectTransferIT {
   @Test
   @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // kills node c: last
   void whenTheOnlyCopysNodeDiesGetFailsInsteadOfHanging() throws Exception {
-    ObjectRef<byte[]> made = JRay.task(TestTasks::bytes, 32 << 20, 9L).setSchedulingStrategy(on(c)).remote();
+    // no retries: the object cannot be made again (ReconstructionIT covers re-execution)
+    ObjectRef<byte[]> made = JRay.task(TestTasks::bytes, 32 << 20, 9L).setSchedulingStrategy(on(c))
+        .setMaxRetries(0).remote();
     JRay.wait(List.of(made), 1, Duration.ofMinutes(2));
     new ProcessBuilder("kill", "-9", Long.toString(c.pid())).start().waitFor();
-    assertThatThrownBy(() -> made.get(Duration.ofMinutes(2))).isInstanceOf(ObjectLostException.class)
+    assertThatThrownBy(() -> made.get(Duration.ofMinutes(2)))
+        .isInstanceOf(io.jray.api.exception.ObjectReconstructionFailedException.class)
         .hasMessageContaining(c.ready().get("node_id"));
   }
 }

@@ -29,6 +29,29 @@ final class TestCluster implements AutoCloseable {
     return new TestCluster(c);
   }
 
+  /**
+   * A cluster whose workers get {@code workerHeap} (large objects need more than the default),
+   * with {@code others} added after the head, and this JVM connected as its driver.
+   */
+  static TestCluster startConnected(String workerHeap, NodeOptions head, NodeOptions... others) {
+    System.setProperty("jray.worker.heap", workerHeap);
+    TestCluster c;
+    try {
+      c = start(head);
+      for (NodeOptions o : others) {
+        c.cluster.addNode(o);
+      }
+    } finally {
+      System.clearProperty("jray.worker.heap");
+    }
+    return c.connect();
+  }
+
+  /** The raylet started {@code i}-th (0 is the head's). */
+  ClusterLauncher.Started raylet(int i) {
+    return cluster.raylets().get(i);
+  }
+
   /** Connects this JVM as a driver. */
   TestCluster connect() {
     System.setProperty(JRayConfig.AUTH_TOKEN.propertyName(), cluster.token());

@@ -123,6 +123,15 @@ public final class TestTasks {
     return b;
   }
 
+  /** Each byte plus one: a step of a chain whose results can be checked. */
+  public static byte[] plusOne(byte[] b) {
+    byte[] out = new byte[b.length];
+    for (int i = 0; i < b.length; i++) {
+      out[i] = (byte) (b[i] + 1);
+    }
+    return out;
+  }
+
   /** Waits, then checks its (stored) argument: the argument must outlive the caller's ref. */
   public static long crcLater(byte[] b, long sleepMs) throws InterruptedException {
     Thread.sleep(sleepMs);

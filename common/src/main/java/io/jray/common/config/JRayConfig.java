@@ -75,6 +75,9 @@ public final class JRayConfig {
       "chunk requests one pull keeps in flight");
   public static final Key DRIVER_CHECK_MS =
       key("driver.check-ms", "1000", "how often a raylet checks that its drivers are alive");
+  public static final Key LINEAGE_MAX_BYTES = key("lineage.max-bytes", "1073741824",
+      "an owner keeps the specs of tasks whose results may need re-running up to this many bytes; past it the"
+          + " oldest are dropped and those objects cannot be made again");
   public static final Key JOB_CODE_MAX_BYTES = key("job.code-max-bytes", "536870912",
       "most bytes of code (jars, packed class directories) a driver ships per job; GCS takes no larger package");
   public static final Key JOB_CODE_CACHE_DIR = key("job.code-cache-dir", "",
