@@ -204,14 +204,22 @@ final class WorkerPool {
     onExit.accept(w);
   }
 
+  /**
+   * Stops workers idle for longer than {@code idleMs} beyond {@code keep} idle ones per job. Per
+   * job, not per node: with several jobs sharing the node, a count per node killed one job's warm
+   * workers whenever its leases happened to be elsewhere for a while, and restarting them (a JVM
+   * start plus JIT warm-up, seconds of CPU each) cost 4 drivers over half their throughput. A
+   * finished job's workers are stopped when it ends.
+   */
   private void stopIdleAbove(int keep, long idleMs) {
     long now = System.currentTimeMillis();
-    int idle = 0;
+    Map<JobId, Integer> idle = new java.util.HashMap<>();
     for (WorkerProcess w : List.copyOf(workers.values())) {
       if (w.state == WorkerProcess.State.IDLE) {
-        idle++;
-        if (idle > keep && now - w.idleSinceMs > idleMs) {
-          kill(w, "idle for " + (now - w.idleSinceMs) + " ms with " + keep + " idle workers kept");
+        int n = idle.merge(w.jobId, 1, Integer::sum);
+        if (n > keep && now - w.idleSinceMs > idleMs) {
+          kill(w, "idle for " + (now - w.idleSinceMs) + " ms with " + keep + " idle workers of job " + w.jobId
+              + " kept");
         }
       }
     }
