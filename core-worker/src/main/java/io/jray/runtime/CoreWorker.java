@@ -737,6 +737,7 @@ public final class CoreWorker implements JRayRuntime {
         LOG.warn("object {} is lost ({}): running {} again (re-execution {})", id, why, m.lineage().functionName(),
             m.attempt());
         reexecutions.incrementAndGet();
+        table.get(id).whenComplete((v, x) -> lastRemadeAtNanos.set(System.nanoTime()));
         TaskSpec spec = m.lineage().spec();
         TaskSpec.Builder b = spec.toBuilder().clearArgs().setAttempt(spec.getAttempt() + 1000 * m.attempt());
         Object[] encoded = reencode(spec, m.lineage().storedArgs());
@@ -756,6 +757,12 @@ public final class CoreWorker implements JRayRuntime {
   }
 
   private final java.util.concurrent.atomic.AtomicLong reexecutions = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong lastRemadeAtNanos = new java.util.concurrent.atomic.AtomicLong();
+
+  /** {@link System#nanoTime()} when a re-executed task's result last arrived, 0 if none did (tests). */
+  public long lastRemadeAtNanos() {
+    return lastRemadeAtNanos.get();
+  }
 
   /** GCS declared {@code node} dead: objects owned here that had every copy there are made again. */
   public void nodeDied(NodeId node) {

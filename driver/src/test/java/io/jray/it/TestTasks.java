@@ -123,6 +123,21 @@ public final class TestTasks {
     return b;
   }
 
+  /** {@code mib} MiB that differ by seed, cheap to make (the chaos test makes gigabytes of them). */
+  public static byte[] block(int mib, long seed) {
+    byte[] b = new byte[mib << 20];
+    java.util.Arrays.fill(b, (byte) seed);
+    for (int i = 0; i < b.length; i += 4096) {
+      b[i] = (byte) (seed * 31 + i / 4096);
+    }
+    return b;
+  }
+
+  /** Combines two blocks' CRCs: the reduce step of the chaos test. */
+  public static long crcPair(byte[] a, byte[] b) {
+    return crc(a) * 31 + crc(b);
+  }
+
   /** Each byte plus one: a step of a chain whose results can be checked. */
   public static byte[] plusOne(byte[] b) {
     byte[] out = new byte[b.length];
