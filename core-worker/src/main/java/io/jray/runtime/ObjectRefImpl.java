@@ -14,17 +14,30 @@ import java.time.Duration;
 public final class ObjectRefImpl<T> implements ObjectRef<T> {
   private static final long serialVersionUID = 1L;
 
-  private final byte[] id;
+  /** The same instance as the owner's table key: a million refs held cost no extra id copies. */
+  private final ObjectId id;
   private final String ownerHost;
   private final int ownerPort;
   private final byte[] ownerWorkerId;
-  private transient ObjectId cachedId;
 
   ObjectRefImpl(ObjectId id, Address owner) {
-    this.id = id.bytes();
+    this.id = id;
     this.ownerHost = owner.getHost();
     this.ownerPort = owner.getPort();
-    this.ownerWorkerId = owner.getWorkerId().toByteArray();
+    this.ownerWorkerId = workerIdBytes(owner.getWorkerId());
+  }
+
+  /** The last owner id turned into bytes: refs of one owner share the array (a million refs, 32 MB). */
+  private static volatile Object[] lastOwner = {null, null};
+
+  private static byte[] workerIdBytes(com.google.protobuf.ByteString workerId) {
+    Object[] last = lastOwner;
+    if (last[0] == workerId) {
+      return (byte[]) last[1];
+    }
+    byte[] b = workerId.toByteArray();
+    lastOwner = new Object[] {workerId, b};
+    return b;
   }
 
   @Override
@@ -39,12 +52,7 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
 
   @Override
   public ObjectId id() {
-    ObjectId c = cachedId;
-    if (c == null) {
-      c = ObjectId.fromBytes(id);
-      cachedId = c;
-    }
-    return c;
+    return id;
   }
 
   /**
@@ -71,12 +79,12 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ObjectRefImpl<?> r && java.util.Arrays.equals(r.id, id);
+    return o instanceof ObjectRefImpl<?> r && r.id.equals(id);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Arrays.hashCode(id);
+    return id.hashCode();
   }
 
   @Override

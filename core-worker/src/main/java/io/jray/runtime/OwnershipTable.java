@@ -26,20 +26,43 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class OwnershipTable {
   private static final Cleaner CLEANER = Cleaner.create();
 
-  private static final class Entry {
+  /** One owned object; also the cleaner's action for its refs (a separate action cost 24 bytes each). */
+  private static final class Entry implements Runnable {
+    final OwnershipTable table;
+    final ObjectId id;
     /** Replaced (under the entry's monitor) when a lost object is made again. */
     volatile CompletableFuture<ObjectValue> value;
-    final AtomicInteger localRefs = new AtomicInteger();
-    /** Nodes other processes pulled copies to (the primary's node is in the value). */
-    final java.util.Set<io.jray.api.NodeId> copies = ConcurrentHashMap.newKeySet();
+    /** Live refs in this JVM; changed through {@link #LOCAL_REFS} (an AtomicInteger costs 16 bytes more). */
+    volatile int localRefs;
+    /**
+     * Nodes other processes pulled copies to (the primary's node is in the value); null until the
+     * first, since most objects are never copied and an empty set costs ~90 bytes per object.
+     */
+    volatile java.util.Set<io.jray.api.NodeId> copies;
     /** The creating task, while the object may still need it; null for puts and dropped lineage. */
     volatile Lineage lineage;
     /** Times this object was made again. */
     int reconstructions;
 
-    Entry(CompletableFuture<ObjectValue> value) {
+    Entry(OwnershipTable table, ObjectId id, CompletableFuture<ObjectValue> value) {
+      this.table = table;
+      this.id = id;
       this.value = value;
     }
+
+    /** One ref to this object became unreachable. Must not hold a ref, or it never would. */
+    @Override
+    public void run() {
+      table.release(id);
+    }
+  }
+
+  private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Entry> LOCAL_REFS =
+      java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(Entry.class, "localRefs");
+
+  private static java.util.Set<io.jray.api.NodeId> copiesOf(Entry e) {
+    java.util.Set<io.jray.api.NodeId> c = e.copies;
+    return c == null ? java.util.Set.of() : c;
   }
 
   /** What {@link #lost} decided. */
@@ -53,14 +76,6 @@ final class OwnershipTable {
 
   /** The value was not the lost one any more (already being made again, or freed). */
   record Changed() implements Recovery {}
-
-  /** Uncounts one ref; must not hold the ref itself, or it would never become unreachable. */
-  private record Release(OwnershipTable table, ObjectId id) implements Runnable {
-    @Override
-    public void run() {
-      table.release(id);
-    }
-  }
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OwnershipTable.class);
   private final ConcurrentHashMap<ObjectId, Entry> objects = new ConcurrentHashMap<>();
@@ -154,7 +169,7 @@ final class OwnershipTable {
               + ")", l.functionName());
         } else {
           e.reconstructions++;
-          e.copies.clear();
+          e.copies = null;
           e.value = new CompletableFuture<>();
           return new Remake(l, e.reconstructions);
         }
@@ -178,18 +193,23 @@ final class OwnershipTable {
 
   /** Forgets copies on a node that died. */
   void nodeDied(io.jray.api.NodeId node) {
-    objects.values().forEach(e -> e.copies.remove(node));
+    objects.values().forEach(e -> {
+      java.util.Set<io.jray.api.NodeId> c = e.copies;
+      if (c != null) {
+        c.remove(node);
+      }
+    });
   }
 
   /** A new pending object and the first ref to it. */
   <T> ObjectRefImpl<T> addPending(ObjectId id, Address owner) {
-    objects.put(id, new Entry(new CompletableFuture<>()));
+    objects.put(id, new Entry(this, id, new CompletableFuture<>()));
     return track(new ObjectRefImpl<>(id, owner));
   }
 
   /** A new ready object (a put) and the first ref to it. */
   <T> ObjectRefImpl<T> addReady(ObjectId id, ObjectValue v, Address owner) {
-    objects.put(id, new Entry(CompletableFuture.completedFuture(v)));
+    objects.put(id, new Entry(this, id, CompletableFuture.completedFuture(v)));
     return track(new ObjectRefImpl<>(id, owner));
   }
 
@@ -197,19 +217,19 @@ final class OwnershipTable {
   <T> ObjectRefImpl<T> track(ObjectRefImpl<T> ref) {
     Entry e = objects.get(ref.id());
     if (e != null) {
-      e.localRefs.incrementAndGet();
-      CLEANER.register(ref, new Release(this, ref.id()));
+      LOCAL_REFS.incrementAndGet(e);
+      CLEANER.register(ref, e);
     }
     return ref;
   }
 
   private void release(ObjectId id) {
     Entry e = objects.get(id);
-    if (e != null && e.localRefs.decrementAndGet() == 0 && objects.remove(id, e)) {
+    if (e != null && LOCAL_REFS.decrementAndGet(e) == 0 && objects.remove(id, e)) {
       dropLineage(e);
       ObjectValue v = e.value.getNow(null);
       if (v != null) {
-        onFree.freed(id, v, e.copies);
+        onFree.freed(id, v, copiesOf(e));
       }
     }
   }
@@ -228,7 +248,7 @@ final class OwnershipTable {
       dropLineage(e); // only store copies can be lost while this owner lives
     }
     if (e.value.complete(v) && !objects.containsKey(id)) {
-      onFree.freed(id, v, e.copies); // its last ref went while we completed it (a second delete is harmless)
+      onFree.freed(id, v, copiesOf(e)); // its last ref went while we completed it (a second delete is harmless)
     }
   }
 
@@ -238,13 +258,18 @@ final class OwnershipTable {
     if (e == null) {
       return false;
     }
+    synchronized (e) {
+      if (e.copies == null) {
+        e.copies = ConcurrentHashMap.newKeySet();
+      }
+    }
     e.copies.add(node);
     return true;
   }
 
   java.util.Set<io.jray.api.NodeId> copies(ObjectId id) {
     Entry e = objects.get(id);
-    return e == null ? java.util.Set.of() : java.util.Set.copyOf(e.copies);
+    return e == null ? java.util.Set.of() : java.util.Set.copyOf(copiesOf(e));
   }
 
   CompletableFuture<ObjectValue> get(ObjectId id) {

@@ -35,7 +35,8 @@ public final class Microbenchmark {
       "single_client_put_gigabytes",
       "single_client_get_gigabytes",
       "single_client_get_gigabytes_bytebuffer",
-      "inter_node_get_gigabytes");
+      "inter_node_get_gigabytes",
+      OwnershipFootprint.NAME);
 
   /** Object size of the gigabyte metrics: 1 GiB, as in Ray's put_gigabytes. */
   static final int GIGABYTE_OBJECT = 1 << 30;
@@ -131,8 +132,13 @@ public final class Microbenchmark {
     }
     List<Result> results = new ArrayList<>(metricNames.size());
     for (String name : metricNames) {
-      results.add(name.equals(MultiClientBenchmark.NAME) ? multiClient.apply(warmup, measure, repetitions)
-          : runOne(name, metric(name), warmup, measure, repetitions));
+      if (name.equals(MultiClientBenchmark.NAME)) {
+        results.add(multiClient.apply(warmup, measure, repetitions));
+      } else if (name.equals(OwnershipFootprint.NAME)) {
+        results.add(OwnershipFootprint.run(repetitions));
+      } else {
+        results.add(runOne(name, metric(name), warmup, measure, repetitions));
+      }
     }
     return results;
   }
@@ -341,8 +347,9 @@ public final class Microbenchmark {
       }
       runs.append(String.format(Locale.ROOT, "%.1f", v));
     }
-    return String.format(Locale.ROOT, "%s per second %.2f +- %.2f (%s; min %.2f, max %.2f, runs [%s])",
-        r.name(), r.median(), r.stddev(), r.unit(), r.min(), r.max(), runs);
+    return String.format(Locale.ROOT, "%s%s %.2f +- %.2f (%s; min %.2f, max %.2f, runs [%s])",
+        r.name(), r.unit().endsWith("/s") ? " per second" : "", r.median(), r.stddev(), r.unit(), r.min(), r.max(),
+        runs);
   }
 
   /** The results as a JSON array of objects with name, unit, median, min, max and runs. */

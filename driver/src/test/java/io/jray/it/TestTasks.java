@@ -138,6 +138,23 @@ public final class TestTasks {
     return crc(a) * 31 + crc(b);
   }
 
+  /** What {@link #putAndHold} hands back: refs this worker owns, and its pid. */
+  public record Held(List<ObjectRef<byte[]>> refs, long pid) {}
+
+  private static final List<ObjectRef<byte[]>> HELD = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * Puts a small and a large object from this worker, which owns them, and keeps refs here so
+   * they stay alive (borrowers are not counted yet), returning refs to the caller.
+   */
+  public static Held putAndHold(int largeSize) {
+    ObjectRef<byte[]> small = JRay.put(new byte[] {1, 2, 3});
+    ObjectRef<byte[]> large = JRay.put(bytes(largeSize, 5));
+    HELD.add(small);
+    HELD.add(large);
+    return new Held(List.of(small, large), ProcessHandle.current().pid());
+  }
+
   /** Each byte plus one: a step of a chain whose results can be checked. */
   public static byte[] plusOne(byte[] b) {
     byte[] out = new byte[b.length];
