@@ -164,7 +164,8 @@ public final class CoreWorker implements JRayRuntime {
     return out;
   }
 
-  boolean owns(ObjectId id) {
+  /** Whether this process owns {@code id} now (tests, status). */
+  public boolean owns(ObjectId id) {
     return table.get(id) != null;
   }
 
@@ -177,10 +178,11 @@ public final class CoreWorker implements JRayRuntime {
    * Writes a large value into this node's store as {@code id}; returns where it lives, or null
    * when the value is small enough to travel inline (then {@code inline[0]} holds its bytes).
    */
-  io.jray.proto.StoredLocation storeIfLarge(ObjectId id, Object value, byte[][] inline) {
+  io.jray.proto.StoredLocation storeIfLarge(ObjectId id, Object value, byte[][] inline,
+      List<ObjectRef<?>> contained) {
     StoredValueFormat.Encoded e;
     try {
-      e = StoredValueFormat.encode(value);
+      e = ContainedRefs.encode(value, contained);
     } catch (RuntimeException ex) {
       throw new IllegalArgumentException("cannot serialize " + (value == null ? "null" : value.getClass().getName())
           + ": " + ex.getMessage(), ex);
@@ -386,8 +388,12 @@ public final class CoreWorker implements JRayRuntime {
   public <T> ObjectRef<T> put(T value) {
     ObjectId id = ObjectId.forPut(currentTask, putIndex.incrementAndGet());
     byte[][] inline = new byte[1][];
-    io.jray.proto.StoredLocation where = storeIfLarge(id, value, inline);
-    return table.addReady(id, where == null ? ObjectValue.of(inline[0]) : ObjectValue.inStore(where), self);
+    List<ObjectRef<?>> contained = new ArrayList<>(0);
+    io.jray.proto.StoredLocation where = storeIfLarge(id, value, inline, contained);
+    ObjectRefImpl<T> ref = table.addReady(id, where == null ? ObjectValue.of(inline[0]) : ObjectValue.inStore(where),
+        self);
+    table.hold(id, contained);
+    return ref;
   }
 
   @Override
@@ -587,6 +593,7 @@ public final class CoreWorker implements JRayRuntime {
     // object store); ObjectRefs are resolved by the owner before the task is queued, so a leased
     // worker never waits for an argument to be computed.
     Object[] encoded = new Object[args.length];
+    List<ObjectRef<?>> contained = new ArrayList<>(0);
     List<CompletableFuture<ObjectValue>> deps = null;
     for (int i = 0; i < args.length; i++) {
       ObjectRef<?> argRef = args[i] instanceof ObjectRef<?> r ? r : null;
@@ -594,8 +601,9 @@ public final class CoreWorker implements JRayRuntime {
         ObjectId putId = ObjectId.forPut(currentTask, putIndex.incrementAndGet());
         byte[][] inline = new byte[1][];
         io.jray.proto.StoredLocation where;
+        int before = contained.size();
         try {
-          where = storeIfLarge(putId, args[i], inline);
+          where = storeIfLarge(putId, args[i], inline, contained);
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("argument " + i + " of " + fn.displayName + ": " + e.getMessage(), e);
         }
@@ -604,6 +612,7 @@ public final class CoreWorker implements JRayRuntime {
           continue;
         }
         argRef = table.addReady(putId, ObjectValue.inStore(where), self);
+        table.hold(putId, new ArrayList<>(contained.subList(before, contained.size())));
       }
       CompletableFuture<ObjectValue> f = futureOf(argRef);
       encoded[i] = new RefArg(argRef, f);
@@ -615,6 +624,8 @@ public final class CoreWorker implements JRayRuntime {
       }
     }
     ObjectRefImpl<R> ref = table.addPending(returnId, self);
+    // refs inside the arguments live at least as long as the task's result can need them
+    table.hold(returnId, contained);
     if (deps == null) {
       queue(spec, encoded, returnId, fn);
     } else {

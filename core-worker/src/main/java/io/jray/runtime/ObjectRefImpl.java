@@ -56,12 +56,46 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
   }
 
   /**
-   * A ref deserialized in its owner's JVM counts like the one the owner handed out, so the object
-   * stays while either lives (Java serialization and Fory both call this).
+   * Travels as {@link Wire}: plain bytes serialize fast (an {@code ObjectId} field would go
+   * through Java serialization), and the ref reports itself to whoever encodes the value it is in
+   * (see {@link ContainedRefs}).
    */
-  private Object readResolve() {
-    CoreWorker cw = CoreWorker.current();
-    return cw == null ? this : cw.adopt(this);
+  private Object writeReplace() {
+    ContainedRefs.serializing(this);
+    return new Wire(id.bytes(), ownerHost, ownerPort, ownerWorkerId);
+  }
+
+  /** The serialized form of a ref. */
+  static final class Wire implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final byte[] id;
+    private final String ownerHost;
+    private final int ownerPort;
+    private final byte[] ownerWorkerId;
+
+    Wire(byte[] id, String ownerHost, int ownerPort, byte[] ownerWorkerId) {
+      this.id = id;
+      this.ownerHost = ownerHost;
+      this.ownerPort = ownerPort;
+      this.ownerWorkerId = ownerWorkerId;
+    }
+
+    /**
+     * A ref deserialized in its owner's JVM counts like the one the owner handed out, so the
+     * object stays while either lives (Java serialization and Fory both call this).
+     */
+    private Object readResolve() {
+      ObjectRefImpl<?> ref = new ObjectRefImpl<>(ObjectId.fromBytes(id), ownerHost, ownerPort, ownerWorkerId);
+      CoreWorker cw = CoreWorker.current();
+      return cw == null ? ref : cw.adopt(ref);
+    }
+  }
+
+  private ObjectRefImpl(ObjectId id, String ownerHost, int ownerPort, byte[] ownerWorkerId) {
+    this.id = id;
+    this.ownerHost = ownerHost;
+    this.ownerPort = ownerPort;
+    this.ownerWorkerId = ownerWorkerId;
   }
 
   WorkerId ownerWorkerId() {

@@ -15,9 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>An entry lives while a live {@link ObjectRefImpl} to it exists in this JVM: every ref the
  * owner hands out is counted and registered with a {@link Cleaner}, which uncounts it once the ref
  * is unreachable; the last one removes the entry. A task argument needs no count of its own: the
- * submitter resolves it to the value (held by the task) before the ref can go away. Borrowers in
- * other processes are not counted yet (issue 5): a ref that left this JVM inside a value stays
- * readable only while a ref to it lives here.
+ * submitter resolves it to the value (held by the task) before the ref can go away. Refs inside a
+ * value (a put, a task's arguments, a task's result) are held by that value's entry
+ * ({@link #hold}). Borrowers in other processes are not counted yet (issue 5): a ref that left
+ * this JVM otherwise stays readable only while a ref to it lives here.
  *
  * <p>Concurrency: a concurrent map of futures rather than loop state, because {@code get} is
  * called from any user thread, results arrive on gRPC threads and releases on the cleaner thread;
@@ -43,6 +44,8 @@ final class OwnershipTable {
     volatile Lineage lineage;
     /** Times this object was made again. */
     int reconstructions;
+    /** Refs inside this object's value (or its task's arguments): they live while it does. */
+    volatile java.util.List<io.jray.api.ObjectRef<?>> contained;
 
     Entry(OwnershipTable table, ObjectId id, CompletableFuture<ObjectValue> value) {
       this.table = table;
@@ -179,6 +182,27 @@ final class OwnershipTable {
     }
   }
 
+  /** Keeps {@code refs} alive as long as the object {@code id} is owned here. */
+  void hold(ObjectId id, java.util.List<io.jray.api.ObjectRef<?>> refs) {
+    if (refs.isEmpty()) {
+      return;
+    }
+    Entry e = objects.get(id);
+    if (e == null) {
+      return;
+    }
+    synchronized (e) {
+      java.util.List<io.jray.api.ObjectRef<?>> now = e.contained;
+      if (now == null) {
+        e.contained = java.util.List.copyOf(refs);
+      } else {
+        java.util.List<io.jray.api.ObjectRef<?>> both = new java.util.ArrayList<>(now);
+        both.addAll(refs);
+        e.contained = java.util.List.copyOf(both);
+      }
+    }
+  }
+
   /** Owned objects now stored (ready, in some node's store): id → value. */
   java.util.Map<ObjectId, ObjectValue> stored() {
     java.util.Map<ObjectId, ObjectValue> out = new java.util.HashMap<>();
@@ -227,6 +251,7 @@ final class OwnershipTable {
     Entry e = objects.get(id);
     if (e != null && LOCAL_REFS.decrementAndGet(e) == 0 && objects.remove(id, e)) {
       dropLineage(e);
+      e.contained = null; // what the value named may go now
       ObjectValue v = e.value.getNow(null);
       if (v != null) {
         onFree.freed(id, v, copiesOf(e));

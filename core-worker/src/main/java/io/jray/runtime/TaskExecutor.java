@@ -130,12 +130,18 @@ final class TaskExecutor {
       }
       byte[][] inline = new byte[1][];
       io.jray.proto.StoredLocation where;
+      java.util.List<io.jray.api.ObjectRef<?>> contained = new java.util.ArrayList<>(0);
       try {
         where = worker.storeIfLarge(io.jray.api.ObjectId.fromBytes(spec.getReturnObjectId().toByteArray()),
-            fn.returnsVoid ? null : result, inline);
+            fn.returnsVoid ? null : result, inline, contained);
       } catch (io.jray.api.exception.ObjectStoreFullException e) {
         return r.setError(RemoteErrors.of(ErrorInfo.Type.OBJECT_STORE_FULL, "the return value of " + fnName
             + " does not fit: " + e.getMessage(), fnName)).build();
+      }
+      for (io.jray.api.ObjectRef<?> c : contained) {
+        ObjectRefImpl<?> ci = (ObjectRefImpl<?>) c;
+        r.addContainedRefs(io.jray.proto.ObjectReference.newBuilder()
+            .setObjectId(ByteString.copyFrom(ci.id().bytes())).setOwner(ci.owner()));
       }
       return where != null ? r.setStored(where).build() : r.setValue(ByteString.copyFrom(inline[0])).build();
     } catch (io.jray.api.exception.JRayException e) {

@@ -298,10 +298,19 @@ final class TaskSubmitter {
           continue;
         }
         table.complete(t.returnId, ObjectValue.failed(e));
-      } else if (r.hasStored()) {
-        table.complete(t.returnId, ObjectValue.inStore(r.getStored()));
       } else {
-        table.complete(t.returnId, ObjectValue.of(r.getValue().toByteArray()));
+        // refs inside the result: held by it from now on (the task's own hold on its arguments,
+        // which may be the same objects, ends with t)
+        if (r.getContainedRefsCount() > 0) {
+          List<io.jray.api.ObjectRef<?>> held = new ArrayList<>(r.getContainedRefsCount());
+          for (io.jray.proto.ObjectReference c : r.getContainedRefsList()) {
+            ObjectRefImpl<?> ref = new ObjectRefImpl<>(ObjectId.fromBytes(c.getObjectId().toByteArray()), c.getOwner());
+            held.add(ref.ownedBy(self.getWorkerId().toByteArray()) ? table.track(ref) : ref);
+          }
+          table.hold(t.returnId, held);
+        }
+        table.complete(t.returnId, r.hasStored() ? ObjectValue.inStore(r.getStored())
+            : ObjectValue.of(r.getValue().toByteArray()));
       }
     }
     pump(w.queue);

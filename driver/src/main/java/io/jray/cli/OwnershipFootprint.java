@@ -25,6 +25,7 @@ final class OwnershipFootprint {
     for (int rep = 1; rep <= repetitions; rep++) {
       System.err.printf(Locale.ROOT, "measuring %s, run %d/%d: %,d puts...%n", NAME, rep, repetitions, OBJECTS);
       List<ObjectRef<Integer>> refs = new ArrayList<>(OBJECTS);
+      int owned0 = io.jray.runtime.CoreWorker.current().ownedObjectCount();
       long before = usedAfterGc();
       for (int i = 0; i < OBJECTS; i++) {
         refs.add(JRay.put(i));
@@ -36,7 +37,11 @@ final class OwnershipFootprint {
       runs.add(perObject);
       System.err.printf(Locale.ROOT, "  %.1f bytes/object (%d refs held)%n", perObject, refs.size());
       refs.clear();
-      usedAfterGc(); // let the cleaner free the entries before the next run
+      // the next run's baseline must not include entries the cleaner has yet to free
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (io.jray.runtime.CoreWorker.current().ownedObjectCount() > owned0 && System.nanoTime() < deadline) {
+        usedAfterGc();
+      }
     }
     List<Double> sorted = new ArrayList<>(runs);
     Collections.sort(sorted);

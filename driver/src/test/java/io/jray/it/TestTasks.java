@@ -138,6 +138,17 @@ public final class TestTasks {
     return crc(a) * 31 + crc(b);
   }
 
+  /** Returns the refs it was given, inside its own result. */
+  public static List<ObjectRef<byte[]>> echoRefs(List<ObjectRef<byte[]>> refs) {
+    return new java.util.ArrayList<>(refs);
+  }
+
+  /** Waits, then reads the first ref it was given inside a list. */
+  public static long crcOfFirstLater(List<ObjectRef<byte[]>> refs, long sleepMs) throws InterruptedException {
+    Thread.sleep(sleepMs);
+    return crc(refs.get(0).get());
+  }
+
   /** What {@link #putAndHold} hands back: refs this worker owns, and its pid. */
   public record Held(List<ObjectRef<byte[]>> refs, long pid) {}
 
