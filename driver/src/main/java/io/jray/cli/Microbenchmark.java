@@ -66,6 +66,15 @@ public final class Microbenchmark {
       runs = List.copyOf(runs);
     }
 
+    /** The result of {@code runs} (at least one): their median, minimum and maximum. */
+    public static Result of(String name, String unit, List<Double> runs) {
+      List<Double> sorted = new ArrayList<>(runs);
+      Collections.sort(sorted);
+      int n = sorted.size();
+      double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+      return new Result(name, median, sorted.get(0), sorted.get(n - 1), unit, runs);
+    }
+
     /** Sample standard deviation of the runs; 0 for a single run. */
     public double stddev() {
       int n = runs.size();
@@ -321,11 +330,7 @@ public final class Microbenchmark {
       rates.add(rate);
       System.err.printf(Locale.ROOT, "  %.1f %s%n", rate, metric.unit());
     }
-    List<Double> sorted = new ArrayList<>(rates);
-    Collections.sort(sorted);
-    int n = sorted.size();
-    double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    return new Result(name, median, sorted.get(0), sorted.get(n - 1), metric.unit(), rates);
+    return Result.of(name, metric.unit(), rates);
   }
 
   private static String seconds(Duration d) {

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -86,11 +85,7 @@ final class MultiClientBenchmark {
         rates.add(rate);
         System.err.printf(Locale.ROOT, "  %.1f tasks/s%n", rate);
       }
-      List<Double> sorted = new ArrayList<>(rates);
-      Collections.sort(sorted);
-      int n = sorted.size();
-      double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-      return new Microbenchmark.Result(NAME, median, sorted.get(0), sorted.get(n - 1), "tasks/s", rates);
+      return Microbenchmark.Result.of(NAME, "tasks/s", rates);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -4,7 +4,6 @@ import io.jray.api.JRay;
 import io.jray.api.ObjectRef;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
@@ -43,11 +42,7 @@ final class OwnershipFootprint {
         usedAfterGc();
       }
     }
-    List<Double> sorted = new ArrayList<>(runs);
-    Collections.sort(sorted);
-    int n = sorted.size();
-    double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    return new Microbenchmark.Result(NAME, median, sorted.get(0), sorted.get(n - 1), "bytes/object", runs);
+    return Microbenchmark.Result.of(NAME, "bytes/object", runs);
   }
 
   private static long usedAfterGc() {
