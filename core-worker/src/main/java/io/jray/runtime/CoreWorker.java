@@ -70,6 +70,15 @@ public final class CoreWorker implements JRayRuntime {
   private volatile long inlineThreshold = Long.MAX_VALUE;
   private final EventLoop submitterLoop = new EventLoop("submitter");
   private final ObjectFetcher fetcher;
+  /** Ends borrows a moment after their refs go (blocking calls to owners, off every other thread). */
+  private final java.util.concurrent.ScheduledExecutorService borrowReleaser =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
+          .name("borrow-release").factory());
+  private final OwnerLink ownerLink;
+  private final BorrowedRefs borrowed;
+  private volatile IdleCollector idleCollector;
+  /** Processes GCS reported dead: a late registration from one of them must not pin anything. */
+  private final java.util.Set<WorkerId> deadWorkers = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final AtomicInteger putIndex = new AtomicInteger();
   private final AtomicInteger blockedDepth = new AtomicInteger();
   private final TaskId rootTaskId = TaskId.random();
@@ -92,6 +101,8 @@ public final class CoreWorker implements JRayRuntime {
     this.host = host;
     this.channels = new ChannelCache(token);
     this.fetcher = new ObjectFetcher(channels);
+    this.ownerLink = new GrpcOwnerLink(channels);
+    this.borrowed = new BorrowedRefs(workerId, nodeId, ownerLink, borrowReleaser);
     this.currentTask = rootTaskId;
   }
 
@@ -99,6 +110,8 @@ public final class CoreWorker implements JRayRuntime {
   Address start(String token) throws IOException {
     if (!driver) {
       executor = new TaskExecutor(this);
+      TaskExecutor ex = executor;
+      idleCollector = new IdleCollector(borrowReleaser, borrowed::size, () -> borrowed.size() + table.size(), ex::idle);
     }
     server = Rpc.startServer("0.0.0.0", 0, token, null, new CoreWorkerRpcService(this));
     self = Address.newBuilder().setHost(host).setPort(server.getPort())
@@ -109,7 +122,17 @@ public final class CoreWorker implements JRayRuntime {
           if (s != null) {
             s.delete(id);
           }
-        }, this::argumentLost);
+        }, this::argumentLost, new TaskSubmitter.ResultRefs() {
+          @Override
+          public ObjectRefImpl<?> adopt(ObjectRefImpl<?> ref, Borrow handoff) {
+            return adoptResultRef(ref, handoff);
+          }
+
+          @Override
+          public void ignored(Address owner, ObjectId id, Borrow handoff) {
+            dropHandoff(owner, id, handoff);
+          }
+        });
     current = this;
     LOG.info("{} {} of job {} serving on {}:{}", driver ? "driver" : "worker", workerId, jobId, host, server.getPort());
     return self;
@@ -220,7 +243,7 @@ public final class CoreWorker implements JRayRuntime {
     }
     boolean view = StoredValueFormat.isView(seg);
     try {
-      Object o = StoredValueFormat.decode(seg);
+      Object o = borrowed.decoding(() -> StoredValueFormat.decode(seg));
       if (view) {
         // a zero-copy view: the object stays held in the store while the view is reachable
         VIEWS.register(o, () -> s.release(id));
@@ -370,7 +393,111 @@ public final class CoreWorker implements JRayRuntime {
 
   /** Counts a ref to an object owned here that was deserialized in this JVM. */
   <T> ObjectRefImpl<T> adopt(ObjectRefImpl<T> ref) {
-    return ref.ownedBy(self.getWorkerId().toByteArray()) ? table.track(ref) : ref;
+    return ref.ownedBy(self.getWorkerId().toByteArray()) ? table.track(ref) : borrowed.track(ref);
+  }
+
+  /** Counts a ref that arrived in a task result; {@code handoff} is the borrow made for this process, or null. */
+  ObjectRefImpl<?> adoptResultRef(ObjectRefImpl<?> ref, Borrow handoff) {
+    return ref.ownedBy(self.getWorkerId().toByteArray()) ? table.track(ref) : borrowed.track(ref, handoff);
+  }
+
+  /** Ends a hand-off made for a result this process ignores. */
+  void dropHandoff(Address owner, ObjectId id, Borrow handoff) {
+    if (owner.getWorkerId().equals(self.getWorkerId())) {
+      table.removeBorrower(id, handoff);
+    } else {
+      borrowed.drop(owner, id, handoff);
+    }
+  }
+
+  /** Deserializes with borrowed refs registered at their owners before the value is returned. */
+  <T> T decoding(java.util.function.Supplier<T> decode) {
+    return borrowed.decoding(decode);
+  }
+
+  /**
+   * Registers {@code caller} as a borrower of each ref a task result contains that the caller
+   * does not own, before the result is sent: the refs this worker holds may go the moment it is.
+   * Returns the registrations, by position (null where none was needed).
+   */
+  List<Borrow> handOff(List<ObjectRef<?>> refs, Address caller) {
+    List<Borrow> out = new ArrayList<>(refs.size());
+    Map<Address, List<io.jray.proto.BorrowChange>> remote = new java.util.LinkedHashMap<>();
+    WorkerId callerId = WorkerId.fromBytes(caller.getWorkerId().toByteArray());
+    NodeId callerNode = NodeId.fromBytes(caller.getNodeId().toByteArray());
+    for (ObjectRef<?> r : refs) {
+      ObjectRefImpl<?> ref = (ObjectRefImpl<?>) r;
+      if (ref.ownedBy(caller.getWorkerId().toByteArray())) {
+        out.add(null);
+        continue;
+      }
+      Borrow b = Borrow.of(callerId, callerNode);
+      out.add(b);
+      if (ref.ownedBy(self.getWorkerId().toByteArray())) {
+        table.addBorrower(ref.id(), b);
+      } else {
+        remote.computeIfAbsent(ref.owner(), o -> new ArrayList<>()).add(io.jray.proto.BorrowChange.newBuilder()
+            .setObjectId(ByteString.copyFrom(ref.id().bytes())).setToken(b.toProto()).build());
+      }
+    }
+    remote.forEach((owner, changes) -> {
+      try {
+        ownerLink.add(owner, changes);
+      } catch (RuntimeException e) {
+        LOG.warn("cannot register the caller as borrower of {} objects at owner {}:{}: {}", changes.size(),
+            owner.getHost(), owner.getPort(), e.toString());
+      }
+    });
+    return out;
+  }
+
+  /** Another process registered or ended borrows of objects owned here; returns ids not owned here. */
+  List<ObjectId> borrowersAdded(List<ObjectId> ids, List<Borrow> borrows) {
+    List<ObjectId> unknown = new ArrayList<>(0);
+    for (int i = 0; i < ids.size(); i++) {
+      Borrow b = borrows.get(i);
+      if (deadWorkers.contains(b.worker()) || deadNodes.contains(b.node())) {
+        continue; // a report that outlived its sender: it holds nothing
+      }
+      if (!table.addBorrower(ids.get(i), b)) {
+        unknown.add(ids.get(i));
+      }
+    }
+    return unknown;
+  }
+
+  void borrowersRemoved(List<ObjectId> ids, List<Borrow> borrows) {
+    for (int i = 0; i < ids.size(); i++) {
+      table.removeBorrower(ids.get(i), borrows.get(i));
+    }
+  }
+
+  /** The executor ran out of tasks (workers only). */
+  void executorIdle() {
+    IdleCollector c = idleCollector;
+    if (c != null) {
+      c.wentIdle();
+    }
+  }
+
+  /** GCS reported a worker or driver dead: whatever it borrowed from here is released. */
+  public void workerDied(WorkerId worker) {
+    if (deadWorkers.add(worker)) {
+      int n = table.removeBorrowers(Borrowers.of(worker));
+      if (n > 0) {
+        LOG.info("worker {} died holding {} borrows of objects owned here; released", worker, n);
+      }
+    }
+  }
+
+  /** Borrow registrations of an object owned here (tests). */
+  public int borrowerCount(ObjectId id) {
+    return table.borrowerCount(id);
+  }
+
+  /** Objects owned elsewhere that this process holds refs to (tests). */
+  public boolean borrows(ObjectId id) {
+    return borrowed.borrows(id);
   }
 
   CompletableFuture<ObjectValue> ownedObject(ObjectId id) {
@@ -451,7 +578,7 @@ public final class CoreWorker implements JRayRuntime {
       return readStored(ref.id(), v.stored(), ((ObjectRefImpl<?>) ref).owner());
     }
     try {
-      return ObjectCodec.decode(v.bytes());
+      return borrowed.decoding(() -> ObjectCodec.decode(v.bytes()));
     } catch (RuntimeException e) {
       throw new JRayException("cannot deserialize object " + ref.id() + ": " + e.getMessage()
           + " (is the class on this process's class path?)", e);
@@ -627,10 +754,10 @@ public final class CoreWorker implements JRayRuntime {
     // refs inside the arguments live at least as long as the task's result can need them
     table.hold(returnId, contained);
     if (deps == null) {
-      queue(spec, encoded, returnId, fn);
+      queue(spec, encoded, returnId, fn, contained);
     } else {
       CompletableFuture.allOf(deps.toArray(CompletableFuture[]::new))
-          .whenComplete((v, e) -> queue(spec, encoded, returnId, fn));
+          .whenComplete((v, e) -> queue(spec, encoded, returnId, fn, contained));
     }
     return ref;
   }
@@ -638,15 +765,17 @@ public final class CoreWorker implements JRayRuntime {
   /** An ObjectRef argument and its value once known. */
   private record RefArg(ObjectRef<?> ref, CompletableFuture<ObjectValue> value) {}
 
-  private void queue(TaskSpec.Builder spec, Object[] encoded, ObjectId returnId, RemoteFunction fn) {
-    queue(spec, encoded, returnId, fn.displayName, 0);
+  private void queue(TaskSpec.Builder spec, Object[] encoded, ObjectId returnId, RemoteFunction fn,
+      List<ObjectRef<?>> held) {
+    queue(spec, encoded, returnId, fn.displayName, 0, held);
   }
 
   /**
    * Sends a task whose ObjectRef arguments are known: values inline, stored objects by reference.
    * A stored argument owned here whose every copy was on dead nodes is made again first.
    */
-  private void queue(TaskSpec.Builder spec, Object[] encoded, ObjectId returnId, String fnName, int argumentLosses) {
+  private void queue(TaskSpec.Builder spec, Object[] encoded, ObjectId returnId, String fnName, int argumentLosses,
+      List<ObjectRef<?>> held) {
     List<CompletableFuture<ObjectValue>> remade = null;
     for (int i = 0; i < encoded.length; i++) {
       if (encoded[i] instanceof RefArg r) {
@@ -663,7 +792,7 @@ public final class CoreWorker implements JRayRuntime {
     }
     if (remade != null) {
       CompletableFuture.allOf(remade.toArray(CompletableFuture[]::new))
-          .whenComplete((x, e) -> queue(spec, encoded, returnId, fnName, argumentLosses));
+          .whenComplete((x, e) -> queue(spec, encoded, returnId, fnName, argumentLosses, held));
       return;
     }
     List<ObjectRef<?>> storedArgs = null;
@@ -697,7 +826,7 @@ public final class CoreWorker implements JRayRuntime {
     TaskSpec built = spec.build();
     List<ObjectRef<?>> refs = storedArgs == null ? List.of() : storedArgs;
     table.setLineage(returnId, new Lineage(built, refs, fnName));
-    PendingTask t = new PendingTask(built, returnId, fnName, storedArgs);
+    PendingTask t = new PendingTask(built, returnId, fnName, storedArgs, held);
     t.argumentLosses = argumentLosses;
     submitter.submit(t);
   }
@@ -752,7 +881,7 @@ public final class CoreWorker implements JRayRuntime {
         TaskSpec spec = m.lineage().spec();
         TaskSpec.Builder b = spec.toBuilder().clearArgs().setAttempt(spec.getAttempt() + 1000 * m.attempt());
         Object[] encoded = reencode(spec, m.lineage().storedArgs());
-        whenAllKnown(encoded, () -> queue(b, encoded, id, m.lineage().functionName(), 0));
+        whenAllKnown(encoded, () -> queue(b, encoded, id, m.lineage().functionName(), 0, List.of()));
       }
       case OwnershipTable.Failed f -> LOG.warn("object {}: {}", id, f.error().getMessage());
       case OwnershipTable.Changed c -> { }
@@ -781,6 +910,10 @@ public final class CoreWorker implements JRayRuntime {
       return;
     }
     table.nodeDied(node);
+    int released = table.removeBorrowers(Borrowers.on(node));
+    if (released > 0) {
+      LOG.info("node {} died holding {} borrows of objects owned here; released", node, released);
+    }
     int lost = 0;
     for (var e : table.stored().entrySet()) {
       if (lostEverywhere(e.getKey(), e.getValue())) {
@@ -811,7 +944,7 @@ public final class CoreWorker implements JRayRuntime {
     Object[] encoded = reencode(t.spec, t.storedArgs);
     TaskSpec.Builder b = t.spec.toBuilder().clearArgs();
     int losses = t.argumentLosses + 1;
-    whenAllKnown(encoded, () -> queue(b, encoded, t.returnId, t.functionName, losses));
+    whenAllKnown(encoded, () -> queue(b, encoded, t.returnId, t.functionName, losses, t.heldRefs));
   }
 
   private static final int MAX_ARGUMENT_LOSSES = 20;
@@ -852,6 +985,7 @@ public final class CoreWorker implements JRayRuntime {
     if (server != null) {
       server.shutdownNow();
     }
+    borrowReleaser.shutdownNow();
     channels.close();
     submitterLoop.close();
     io.jray.objectstore.StoreClient s = store;

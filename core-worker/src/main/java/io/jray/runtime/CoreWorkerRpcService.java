@@ -127,6 +127,54 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
   }
 
   @Override
+  public void addBorrowers(io.jray.proto.AddBorrowersRequest req,
+      StreamObserver<io.jray.proto.AddBorrowersReply> reply) {
+    Changes c = Changes.parse(req.getBorrowsList(), reply);
+    if (c == null) {
+      return;
+    }
+    var b = io.jray.proto.AddBorrowersReply.newBuilder();
+    for (ObjectId id : worker.borrowersAdded(c.ids, c.borrows)) {
+      b.addUnknownObjectIds(com.google.protobuf.ByteString.copyFrom(id.bytes()));
+    }
+    reply.onNext(b.build());
+    reply.onCompleted();
+  }
+
+  @Override
+  public void removeBorrowers(io.jray.proto.RemoveBorrowersRequest req,
+      StreamObserver<io.jray.proto.RemoveBorrowersReply> reply) {
+    Changes c = Changes.parse(req.getBorrowsList(), reply);
+    if (c == null) {
+      return;
+    }
+    worker.borrowersRemoved(c.ids, c.borrows);
+    reply.onNext(io.jray.proto.RemoveBorrowersReply.getDefaultInstance());
+    reply.onCompleted();
+  }
+
+  /** Borrow reports, checked whole before any is applied: a bad one changes nothing. */
+  private record Changes(java.util.List<ObjectId> ids, java.util.List<Borrow> borrows) {
+    static Changes parse(java.util.List<io.jray.proto.BorrowChange> changes, StreamObserver<?> reply) {
+      java.util.List<ObjectId> ids = new java.util.ArrayList<>(changes.size());
+      java.util.List<Borrow> borrows = new java.util.ArrayList<>(changes.size());
+      for (int i = 0; i < changes.size(); i++) {
+        io.jray.proto.BorrowChange ch = changes.get(i);
+        Borrow b = Borrow.fromProtoOrNull(ch.getToken());
+        if (ch.getObjectId().size() != ObjectId.SIZE || b == null) {
+          reply.onError(Status.INVALID_ARGUMENT.withDescription("borrow " + i + ": object_id must be " + ObjectId.SIZE
+              + " bytes and the token must name a worker and a node (" + io.jray.api.WorkerId.SIZE + " bytes each)")
+              .asRuntimeException());
+          return null;
+        }
+        ids.add(ObjectId.fromBytes(ch.getObjectId().toByteArray()));
+        borrows.add(b);
+      }
+      return new Changes(ids, borrows);
+    }
+  }
+
+  @Override
   public void exit(ExitRequest req, StreamObserver<ExitReply> reply) {
     LOG.info("asked to exit: {}", req.getReason());
     reply.onNext(ExitReply.getDefaultInstance());

@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * is unreachable; the last one removes the entry. A task argument needs no count of its own: the
  * submitter resolves it to the value (held by the task) before the ref can go away. Refs inside a
  * value (a put, a task's arguments, a task's result) are held by that value's entry
- * ({@link #hold}). Borrowers in other processes are not counted yet (issue 5): a ref that left
- * this JVM otherwise stays readable only while a ref to it lives here.
+ * ({@link #hold}). Processes that deserialized a ref register as its borrowers
+ * ({@link #addBorrower}); the object is freed when no local ref and no borrower is left.
  *
  * <p>Concurrency: a concurrent map of futures rather than loop state, because {@code get} is
  * called from any user thread, results arrive on gRPC threads and releases on the cleaner thread;
@@ -46,6 +46,8 @@ final class OwnershipTable {
     int reconstructions;
     /** Refs inside this object's value (or its task's arguments): they live while it does. */
     volatile java.util.List<io.jray.api.ObjectRef<?>> contained;
+    /** Other processes holding refs to it; null until the first (guarded by the entry's monitor). */
+    Borrowers borrowers;
 
     Entry(OwnershipTable table, ObjectId id, CompletableFuture<ObjectValue> value) {
       this.table = table;
@@ -82,6 +84,8 @@ final class OwnershipTable {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OwnershipTable.class);
   private final ConcurrentHashMap<ObjectId, Entry> objects = new ConcurrentHashMap<>();
+  /** Objects with borrowers, so a process's death is not a scan of every owned object. */
+  private final java.util.Set<ObjectId> borrowed = ConcurrentHashMap.newKeySet();
   /** Objects with lineage, oldest first, for dropping lineage past the budget. */
   private final java.util.concurrent.ConcurrentLinkedQueue<ObjectId> withLineage =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -247,15 +251,105 @@ final class OwnershipTable {
     return ref;
   }
 
-  private void release(ObjectId id) {
+  /** One ref here became unreachable (the cleaner calls this; tests may too). */
+  void release(ObjectId id) {
     Entry e = objects.get(id);
-    if (e != null && LOCAL_REFS.decrementAndGet(e) == 0 && objects.remove(id, e)) {
-      dropLineage(e);
-      e.contained = null; // what the value named may go now
-      ObjectValue v = e.value.getNow(null);
-      if (v != null) {
-        onFree.freed(id, v, copiesOf(e));
+    if (e != null && LOCAL_REFS.decrementAndGet(e) == 0) {
+      freeIfUnused(e);
+    }
+  }
+
+  /** Frees {@code e} if neither a ref here nor a borrower holds it. */
+  private void freeIfUnused(Entry e) {
+    synchronized (e) {
+      if (e.localRefs > 0 || e.borrowers != null && !e.borrowers.isEmpty() || !objects.remove(e.id, e)) {
+        return;
       }
+    }
+    if (e.borrowers != null) {
+      borrowed.remove(e.id);
+    }
+    dropLineage(e);
+    e.contained = null; // what the value named may go now
+    ObjectValue v = e.value.getNow(null);
+    if (v != null) {
+      onFree.freed(e.id, v, copiesOf(e));
+    }
+  }
+
+  /**
+   * Another process holds a ref to {@code id} under registration {@code b}. False if the object
+   * is not owned here (any more): the borrower's ref does not keep it.
+   */
+  boolean addBorrower(ObjectId id, Borrow b) {
+    Entry e = objects.get(id);
+    if (e == null) {
+      return false;
+    }
+    synchronized (e) {
+      if (objects.get(id) != e) {
+        return false;
+      }
+      if (e.borrowers == null) {
+        e.borrowers = new Borrowers();
+        borrowed.add(id);
+      }
+      e.borrowers.add(b);
+    }
+    return true;
+  }
+
+  /** Registration {@code b} of a borrower of {@code id} ended (it dropped its last ref). */
+  void removeBorrower(ObjectId id, Borrow b) {
+    Entry e = objects.get(id);
+    if (e == null) {
+      return;
+    }
+    synchronized (e) {
+      if (e.borrowers == null) {
+        e.borrowers = new Borrowers(); // the removal overtook its registration: remember it ended
+        borrowed.add(id);
+      }
+      e.borrowers.remove(b);
+    }
+    freeIfUnused(e);
+  }
+
+  /** Ends every borrow {@code gone} matches (a process or node died); returns how many. */
+  int removeBorrowers(java.util.function.Predicate<Borrow> gone) {
+    int n = 0;
+    for (ObjectId id : borrowed) {
+      Entry e = objects.get(id);
+      if (e == null) {
+        borrowed.remove(id);
+        continue;
+      }
+      int removed;
+      synchronized (e) {
+        removed = e.borrowers == null ? 0 : e.borrowers.removeIf(gone);
+      }
+      if (removed > 0) {
+        n += removed;
+        freeIfUnused(e);
+      }
+    }
+    return n;
+  }
+
+  /** Live refs to {@code id} in this process, -1 if not owned here (tests). */
+  int localRefCount(ObjectId id) {
+    Entry e = objects.get(id);
+    return e == null ? -1 : e.localRefs;
+  }
+
+  /** Live borrow registrations of {@code id} (tests, status). */
+  int borrowerCount(ObjectId id) {
+    Entry e = objects.get(id);
+    if (e == null) {
+      return 0;
+    }
+    synchronized (e) {
+      return e.borrowers == null ? 0 : e.borrowers.size();
     }
   }
 

@@ -14,13 +14,19 @@ final class PendingTask {
    * again when one is lost.
    */
   final java.util.List<io.jray.api.ObjectRef<?>> storedArgs;
+  /**
+   * Refs inside the inline arguments: the worker registers as their borrower while it decodes
+   * them, so they must live until then even if the caller drops the task's result at once.
+   */
+  final java.util.List<io.jray.api.ObjectRef<?>> heldRefs;
   int attempt;
   /** Times the task was sent again because an argument was lost and made again. */
   int argumentLosses;
 
   PendingTask(TaskSpec spec, ObjectId returnId, String functionName,
-      java.util.List<io.jray.api.ObjectRef<?>> storedArgs) {
+      java.util.List<io.jray.api.ObjectRef<?>> storedArgs, java.util.List<io.jray.api.ObjectRef<?>> heldRefs) {
     this.spec = spec;
+    this.heldRefs = heldRefs;
     this.returnId = returnId;
     this.functionName = functionName;
     this.storedArgs = storedArgs;

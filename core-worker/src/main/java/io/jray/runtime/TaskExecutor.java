@@ -61,6 +61,7 @@ final class TaskExecutor {
   private record Work(TaskSpec spec, ResultSink sink) {}
 
   private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
+  private volatile boolean running;
   private final CoreWorker worker;
   private final ByteString workerId;
 
@@ -70,6 +71,11 @@ final class TaskExecutor {
     Thread t = new Thread(this::run, "task-executor");
     t.setDaemon(true);
     t.start();
+  }
+
+  /** No task is running or waiting. */
+  boolean idle() {
+    return !running && queue.isEmpty();
   }
 
   void enqueue(List<TaskSpec> specs, ResultSink sink) {
@@ -91,10 +97,15 @@ final class TaskExecutor {
       } catch (InterruptedException e) {
         return;
       }
+      running = true;
       w.sink.add(execute(w.spec));
       Work next = queue.peek();
       if (next == null || next.sink != w.sink) {
         w.sink.flush();
+      }
+      running = false;
+      if (next == null) {
+        worker.executorIdle();
       }
     }
   }
@@ -111,8 +122,8 @@ final class TaskExecutor {
       for (int i = 0; i < args.length; i++) {
         TaskArg a = spec.getArgs(i);
         try {
-          args[i] = a.hasReference() ? worker.getByReference(a.getReference()) : ObjectCodec.decode(
-              a.getInlineValue().toByteArray());
+          args[i] = a.hasReference() ? worker.getByReference(a.getReference())
+              : worker.decoding(() -> ObjectCodec.decode(a.getInlineValue().toByteArray()));
         } catch (io.jray.api.exception.ObjectLostException e) {
           // the owner may be able to make it again and then run this task once more
           LOG.info("task {} ({}): argument {} is lost: {}", taskId, fnName, i, e.getMessage());
@@ -138,10 +149,18 @@ final class TaskExecutor {
         return r.setError(RemoteErrors.of(ErrorInfo.Type.OBJECT_STORE_FULL, "the return value of " + fnName
             + " does not fit: " + e.getMessage(), fnName)).build();
       }
-      for (io.jray.api.ObjectRef<?> c : contained) {
-        ObjectRefImpl<?> ci = (ObjectRefImpl<?>) c;
-        r.addContainedRefs(io.jray.proto.ObjectReference.newBuilder()
-            .setObjectId(ByteString.copyFrom(ci.id().bytes())).setOwner(ci.owner()));
+      // the caller borrows what the result names: registered now, since this worker's own refs
+      // may go as soon as the result is sent
+      java.util.List<Borrow> handoffs = contained.isEmpty() ? java.util.List.of()
+          : worker.handOff(contained, spec.getOwner());
+      for (int i = 0; i < contained.size(); i++) {
+        ObjectRefImpl<?> ci = (ObjectRefImpl<?>) contained.get(i);
+        var ref = io.jray.proto.ObjectReference.newBuilder()
+            .setObjectId(ByteString.copyFrom(ci.id().bytes())).setOwner(ci.owner());
+        if (handoffs.get(i) != null) {
+          ref.setHandoff(handoffs.get(i).toProto());
+        }
+        r.addContainedRefs(ref);
       }
       return where != null ? r.setStored(where).build() : r.setValue(ByteString.copyFrom(inline[0])).build();
     } catch (io.jray.api.exception.JRayException e) {

@@ -52,6 +52,16 @@ final class TaskSubmitter {
   interface ArgumentLost {
     void lost(PendingTask t, ObjectId argument, ErrorInfo error);
   }
+
+  /** Counts the refs a task result contains, as owned here or borrowed (see {@link BorrowedRefs}). */
+  interface ResultRefs {
+    ObjectRefImpl<?> adopt(ObjectRefImpl<?> ref, Borrow handoff);
+
+    /** The result is ignored (a retry's duplicate): the borrow made for it ends. */
+    void ignored(Address owner, ObjectId id, Borrow handoff);
+  }
+
+  private final ResultRefs refs;
   private final Address self;
   private final Address raylet;
   private final ByteString jobId;
@@ -63,7 +73,9 @@ final class TaskSubmitter {
   private String rayletDead;
 
   TaskSubmitter(EventLoop loop, OwnershipTable table, ChannelCache channels, Address self, Address raylet,
-      ByteString jobId, java.util.function.Consumer<ObjectId> orphanedReturn, ArgumentLost argumentLost) {
+      ByteString jobId, java.util.function.Consumer<ObjectId> orphanedReturn, ArgumentLost argumentLost,
+      ResultRefs refs) {
+    this.refs = refs;
     this.orphanedReturn = orphanedReturn;
     this.argumentLost = argumentLost;
     this.loop = loop;
@@ -280,6 +292,7 @@ final class TaskSubmitter {
     for (TaskResult r : results) {
       PendingTask t = w.inflight.remove(r.getTaskId());
       if (t == null) {
+        dropHandoffs(r);
         continue;
       }
       if (r.hasError()) {
@@ -305,7 +318,7 @@ final class TaskSubmitter {
           List<io.jray.api.ObjectRef<?>> held = new ArrayList<>(r.getContainedRefsCount());
           for (io.jray.proto.ObjectReference c : r.getContainedRefsList()) {
             ObjectRefImpl<?> ref = new ObjectRefImpl<>(ObjectId.fromBytes(c.getObjectId().toByteArray()), c.getOwner());
-            held.add(ref.ownedBy(self.getWorkerId().toByteArray()) ? table.track(ref) : ref);
+            held.add(refs.adopt(ref, c.hasHandoff() ? Borrow.fromProtoOrNull(c.getHandoff()) : null));
           }
           table.hold(t.returnId, held);
         }
@@ -314,6 +327,15 @@ final class TaskSubmitter {
       }
     }
     pump(w.queue);
+  }
+
+  private void dropHandoffs(TaskResult r) {
+    for (io.jray.proto.ObjectReference c : r.getContainedRefsList()) {
+      Borrow b = c.hasHandoff() ? Borrow.fromProtoOrNull(c.getHandoff()) : null;
+      if (b != null) {
+        refs.ignored(c.getOwner(), ObjectId.fromBytes(c.getObjectId().toByteArray()), b);
+      }
+    }
   }
 
   private synchronized void workerLost(LeasedWorker w, Status why) {

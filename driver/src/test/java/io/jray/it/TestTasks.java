@@ -149,6 +149,48 @@ public final class TestTasks {
     return crc(refs.get(0).get());
   }
 
+  private static final List<ObjectRef<byte[]>> KEPT = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * Reads the first ref (so a copy comes to this node) and keeps every ref in a static field
+   * after the task ends, as a cache would: this worker is then a borrower. Returns its pid.
+   */
+  public static long keep(List<ObjectRef<byte[]>> refs) {
+    crc(refs.get(0).get());
+    KEPT.addAll(refs);
+    return ProcessHandle.current().pid();
+  }
+
+  /** This worker's pid and the crc of the first kept object (-1 if it keeps none). */
+  public static long[] crcOfKept() {
+    return new long[] {ProcessHandle.current().pid(), KEPT.isEmpty() ? -1 : crc(KEPT.get(0).get())};
+  }
+
+  /** Lets go of the kept refs; returns this worker's pid and how many it dropped. */
+  public static long[] dropKept() {
+    int n = KEPT.size();
+    KEPT.clear();
+    System.gc();
+    return new long[] {ProcessHandle.current().pid(), n};
+  }
+
+  /**
+   * Passes the refs on to {@link #keep} on node {@code nodeHex} and waits for it; returns this
+   * worker's pid and the keeper's.
+   */
+  public static long[] passOn(List<ObjectRef<byte[]>> refs, String nodeHex) {
+    long keeper = JRay.task(TestTasks::keep, new java.util.ArrayList<>(refs))
+        .setSchedulingStrategy(io.jray.api.SchedulingStrategy.nodeAffinity(io.jray.api.NodeId.fromHex(nodeHex), false))
+        .remote().get();
+    return new long[] {ProcessHandle.current().pid(), keeper};
+  }
+
+  /** Collects this worker's garbage (refs it dropped end their borrows); returns its pid and 0. */
+  public static long[] collectGarbage() {
+    System.gc();
+    return new long[] {ProcessHandle.current().pid(), 0};
+  }
+
   /** What {@link #putAndHold} hands back: refs this worker owns, and its pid. */
   public record Held(List<ObjectRef<byte[]>> refs, long pid) {}
 

@@ -18,6 +18,12 @@ public final class ObjectStoreRpcService extends ObjectStoreServiceGrpc.ObjectSt
   private final ObjectPuller puller;
   private final java.util.function.Function<io.jray.api.NodeId, Address> nodes;
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ObjectStoreRpcService.class);
+
+  private static String objectIdOrHex(ByteString b) {
+    return b.size() == ObjectId.SIZE ? ObjectId.fromBytes(b.toByteArray()).toString() : "(bad id)";
+  }
+
   /** {@code nodes} finds the raylet of a node (null if unknown or dead), for pulls. */
   public ObjectStoreRpcService(EventLoop loop, ObjectStore store, ObjectPuller puller,
       java.util.function.Function<io.jray.api.NodeId, Address> nodes) {
@@ -118,17 +124,22 @@ public final class ObjectStoreRpcService extends ObjectStoreServiceGrpc.ObjectSt
       }
       Address at = nodes.apply(io.jray.api.NodeId.fromBytes(node.toByteArray()));
       if (at != null && !at.getNodeId().isEmpty()) {
-        ObjectStoreServiceGrpc.newStub(puller.channel(at)).delete(StoreDeleteRequest.newBuilder()
+        // outside this call's context: it is cancelled as soon as this call is answered, which
+        // would cancel the forwarded delete with it
+        io.grpc.Context.ROOT.run(() -> ObjectStoreServiceGrpc.newStub(puller.channel(at)).delete(StoreDeleteRequest.newBuilder()
             .setObjectId(req.getObjectId()).build(), new StreamObserver<>() {
               @Override
               public void onNext(StoreDeleteReply r) {}
 
               @Override
-              public void onError(Throwable t) {}
+              public void onError(Throwable t) {
+                LOG.warn("object {}: cannot delete the copy on node {}: {}", objectIdOrHex(req.getObjectId()),
+                    io.jray.api.NodeId.fromBytes(node.toByteArray()), t.toString());
+              }
 
               @Override
               public void onCompleted() {}
-            });
+            }));
       }
     }
     LoopCall.answer(loop, reply, () ->

@@ -1,0 +1,208 @@
+package io.jray.runtime;
+
+import com.google.protobuf.ByteString;
+import io.jray.api.NodeId;
+import io.jray.api.ObjectId;
+import io.jray.api.WorkerId;
+import io.jray.proto.Address;
+import io.jray.proto.BorrowChange;
+import java.lang.ref.Cleaner;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Refs this process holds to objects other processes own: the borrower's half of DESIGN §5.
+ *
+ * <p>The first ref to an object registers this process with the owner as a borrower; every ref is
+ * counted and registered with a {@link Cleaner}, and when the last is unreachable the
+ * registrations end. Registration is synchronous and happens while the ref is deserialized,
+ * before the value holding it reaches user code: until then whatever carried the ref (a task's
+ * arguments, a stored value, a task result) pins the object, so the owner cannot free it in
+ * between. Refs deserialized together are registered in one call per owner ({@link #decoding}).
+ *
+ * <p>A task result's refs arrive already registered for the caller by the worker that ran the
+ * task (a hand-off, {@link #track(ObjectRefImpl, Borrow)}): the worker's own borrow may end the
+ * moment it replies.
+ */
+final class BorrowedRefs {
+  private static final Logger LOG = LoggerFactory.getLogger(BorrowedRefs.class);
+  private static final Cleaner CLEANER = Cleaner.create();
+  /** Registrations waiting for the end of the decode that found them, per owner. */
+  private static final ThreadLocal<Map<Address, List<BorrowChange>>> BATCH = new ThreadLocal<>();
+  private static final long RELEASE_DELAY_MS = 20;
+
+  /** The refs to one borrowed object; also the cleaner's action for each of them. */
+  private final class Loan implements Runnable {
+    final ObjectId id;
+    final Address owner;
+    /** Guarded by this loan's monitor, as are the fields below. */
+    int refs;
+    final List<Borrow> registrations = new ArrayList<>(1);
+    boolean ended;
+
+    Loan(ObjectId id, Address owner) {
+      this.id = id;
+      this.owner = owner;
+    }
+
+    @Override
+    public void run() {
+      released(this);
+    }
+  }
+
+  private record Ending(Address owner, BorrowChange change) {}
+
+  private final WorkerId self;
+  private final NodeId node;
+  private final OwnerLink owners;
+  private final ConcurrentHashMap<ObjectId, Loan> loans = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<Ending> endings = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean flushScheduled = new AtomicBoolean();
+  private final ScheduledExecutorService releaser;
+
+  BorrowedRefs(WorkerId self, NodeId node, OwnerLink owners, ScheduledExecutorService releaser) {
+    this.self = self;
+    this.node = node;
+    this.owners = owners;
+    this.releaser = releaser;
+  }
+
+  /** Counts a deserialized ref to an object owned elsewhere, registering with its owner if first. */
+  <T> ObjectRefImpl<T> track(ObjectRefImpl<T> ref) {
+    return track(ref, null);
+  }
+
+  /**
+   * Counts {@code ref}; {@code handoff}, if not null, is a registration already made for this
+   * process (by the worker that returned the ref), so no call to the owner is needed.
+   */
+  <T> ObjectRefImpl<T> track(ObjectRefImpl<T> ref, Borrow handoff) {
+    while (true) {
+      Loan l = loans.computeIfAbsent(ref.id(), id -> new Loan(id, ref.owner()));
+      Borrow register = null;
+      synchronized (l) {
+        if (l.ended) {
+          loans.remove(l.id, l);
+          continue; // its last ref went a moment ago: start a new loan
+        }
+        l.refs++;
+        if (handoff != null) {
+          l.registrations.add(handoff);
+        } else if (l.registrations.isEmpty()) {
+          register = Borrow.of(self, node);
+          l.registrations.add(register);
+        }
+      }
+      CLEANER.register(ref, l);
+      if (register != null) {
+        register(l.owner, change(l.id, register));
+      }
+      return ref;
+    }
+  }
+
+  private void register(Address owner, BorrowChange c) {
+    Map<Address, List<BorrowChange>> batch = BATCH.get();
+    if (batch != null) {
+      batch.computeIfAbsent(owner, o -> new ArrayList<>()).add(c);
+    } else {
+      send(owner, List.of(c));
+    }
+  }
+
+  /**
+   * Runs a deserialization, registering every borrowed ref it finds in one call per owner before
+   * the value is returned.
+   */
+  <T> T decoding(Supplier<T> decode) {
+    if (BATCH.get() != null) {
+      return decode.get();
+    }
+    Map<Address, List<BorrowChange>> batch = new LinkedHashMap<>();
+    BATCH.set(batch);
+    T value;
+    try {
+      value = decode.get();
+    } finally {
+      BATCH.remove();
+    }
+    batch.forEach(this::send);
+    return value;
+  }
+
+  private void send(Address owner, List<BorrowChange> changes) {
+    try {
+      List<ObjectId> unknown = owners.add(owner, changes);
+      if (!unknown.isEmpty()) {
+        LOG.warn("owner {}:{} no longer has {} of the objects refs to which arrived here (first {}); reading them"
+            + " will fail", owner.getHost(), owner.getPort(), unknown.size(), unknown.get(0));
+      }
+    } catch (RuntimeException e) {
+      // a dead owner: reading the object raises OwnerDiedException, which is what the user sees
+      LOG.warn("cannot register as borrower of {} objects at owner {}:{} (first {}): {}", changes.size(),
+          owner.getHost(), owner.getPort(), ObjectId.fromBytes(changes.get(0).getObjectId().toByteArray()),
+          e.toString());
+    }
+  }
+
+  private static BorrowChange change(ObjectId id, Borrow b) {
+    return BorrowChange.newBuilder().setObjectId(ByteString.copyFrom(id.bytes())).setToken(b.toProto()).build();
+  }
+
+  private void released(Loan l) {
+    List<Borrow> ended;
+    synchronized (l) {
+      if (--l.refs > 0) {
+        return;
+      }
+      l.ended = true;
+      ended = List.copyOf(l.registrations);
+    }
+    loans.remove(l.id, l);
+    for (Borrow b : ended) {
+      endLater(l.owner, l.id, b);
+    }
+  }
+
+  /** Ends hand-off registrations made for a result this process ignores (a duplicate of one it had). */
+  void drop(Address owner, ObjectId id, Borrow handoff) {
+    endLater(owner, id, handoff);
+  }
+
+  /** Ends go out in batches a moment later: a collected list of refs ends thousands at once. */
+  private void endLater(Address owner, ObjectId id, Borrow b) {
+    endings.add(new Ending(owner, change(id, b)));
+    if (flushScheduled.compareAndSet(false, true)) {
+      releaser.schedule(this::flushEndings, RELEASE_DELAY_MS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void flushEndings() {
+    flushScheduled.set(false);
+    Map<Address, List<BorrowChange>> byOwner = new LinkedHashMap<>();
+    for (Ending e; (e = endings.poll()) != null; ) {
+      byOwner.computeIfAbsent(e.owner(), o -> new ArrayList<>()).add(e.change());
+    }
+    byOwner.forEach(owners::remove);
+  }
+
+  /** Objects borrowed now (tests, status). */
+  int size() {
+    return loans.size();
+  }
+
+  boolean borrows(ObjectId id) {
+    return loans.containsKey(id);
+  }
+}
