@@ -37,8 +37,16 @@ import org.slf4j.LoggerFactory;
 final class BorrowedRefs {
   private static final Logger LOG = LoggerFactory.getLogger(BorrowedRefs.class);
   private static final Cleaner CLEANER = Cleaner.create();
-  /** Registrations waiting for the end of the decode that found them, per owner. */
-  private static final ThreadLocal<Map<Address, List<BorrowChange>>> BATCH = new ThreadLocal<>();
+  /**
+   * Registrations waiting for the end of the decode that found them, per owner. One reusable
+   * instance per thread: every task argument is decoded in one, and most find no ref at all.
+   */
+  private static final class Batch {
+    boolean open;
+    Map<Address, List<BorrowChange>> byOwner;
+  }
+
+  private static final ThreadLocal<Batch> BATCH = ThreadLocal.withInitial(Batch::new);
   private static final long RELEASE_DELAY_MS = 20;
 
   /** The refs to one borrowed object; also the cleaner's action for each of them. */
@@ -113,9 +121,12 @@ final class BorrowedRefs {
   }
 
   private void register(Address owner, BorrowChange c) {
-    Map<Address, List<BorrowChange>> batch = BATCH.get();
-    if (batch != null) {
-      batch.computeIfAbsent(owner, o -> new ArrayList<>()).add(c);
+    Batch batch = BATCH.get();
+    if (batch.open) {
+      if (batch.byOwner == null) {
+        batch.byOwner = new LinkedHashMap<>();
+      }
+      batch.byOwner.computeIfAbsent(owner, o -> new ArrayList<>()).add(c);
     } else {
       send(owner, List.of(c));
     }
@@ -126,18 +137,23 @@ final class BorrowedRefs {
    * the value is returned.
    */
   <T> T decoding(Supplier<T> decode) {
-    if (BATCH.get() != null) {
+    Batch batch = BATCH.get();
+    if (batch.open) {
       return decode.get();
     }
-    Map<Address, List<BorrowChange>> batch = new LinkedHashMap<>();
-    BATCH.set(batch);
+    batch.open = true;
     T value;
+    Map<Address, List<BorrowChange>> found;
     try {
       value = decode.get();
     } finally {
-      BATCH.remove();
+      batch.open = false;
+      found = batch.byOwner;
+      batch.byOwner = null;
     }
-    batch.forEach(this::send);
+    if (found != null) {
+      found.forEach(this::send);
+    }
     return value;
   }
 
