@@ -180,6 +180,12 @@ public final class CoreWorker implements JRayRuntime {
    */
   io.jray.proto.StoredLocation storeIfLarge(ObjectId id, Object value, byte[][] inline,
       List<ObjectRef<?>> contained) {
+    return storeIfLarge(id, value, inline, contained, self);
+  }
+
+  /** As above, for an object {@code owner} owns (a task's return: its caller), which the store records. */
+  io.jray.proto.StoredLocation storeIfLarge(ObjectId id, Object value, byte[][] inline,
+      List<ObjectRef<?>> contained, Address owner) {
     StoredValueFormat.Encoded e;
     try {
       e = ContainedRefs.encode(value, contained);
@@ -194,7 +200,7 @@ public final class CoreWorker implements JRayRuntime {
       return null;
     }
     try {
-      s.put(id, size, true, e::writeTo);
+      s.put(id, size, true, owner, e::writeTo);
     } catch (io.jray.objectstore.StoreFullException ex) {
       throw new io.jray.api.exception.ObjectStoreFullException(ex.getMessage());
     }
@@ -259,7 +265,7 @@ public final class CoreWorker implements JRayRuntime {
         continue;
       }
       try {
-        s.fetch(id, where.getSize(), from);
+        s.fetch(id, where.getSize(), from, owner == null ? self : owner);
         if (!failed.isEmpty()) {
           LOG.info("object {}: copied from node {} after {} failed", id, from, failed);
         }
@@ -313,6 +319,29 @@ public final class CoreWorker implements JRayRuntime {
           @Override
           public void onCompleted() {}
         });
+  }
+
+  private final List<java.util.function.BiConsumer<WorkerId, NodeId>> workerDeathListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * Runs {@code listener} for every worker or driver death GCS publishes (after this process
+   * subscribed: {@link DeathSubscription}), on the subscription's thread; e.g. to drop a dead
+   * borrower.
+   */
+  public void onWorkerDeath(java.util.function.BiConsumer<WorkerId, NodeId> listener) {
+    workerDeathListeners.add(listener);
+  }
+
+  /** GCS published that worker {@code id} on {@code node} died. */
+  void workerDied(WorkerId id, NodeId node) {
+    for (var l : workerDeathListeners) {
+      try {
+        l.accept(id, node);
+      } catch (RuntimeException e) {
+        LOG.warn("worker death listener failed for worker {} on node {}", id, node, e);
+      }
+    }
   }
 
   /** The node this core worker leases from died: nothing it queues can run any more. */
