@@ -203,6 +203,12 @@ public final class CoreWorker implements JRayRuntime {
    */
   io.jray.proto.StoredLocation storeIfLarge(ObjectId id, Object value, byte[][] inline,
       List<ObjectRef<?>> contained) {
+    return storeIfLarge(id, value, inline, contained, self);
+  }
+
+  /** As above, for an object {@code owner} owns (a task's return: its caller), which the store records. */
+  io.jray.proto.StoredLocation storeIfLarge(ObjectId id, Object value, byte[][] inline,
+      List<ObjectRef<?>> contained, Address owner) {
     StoredValueFormat.Encoded e;
     try {
       e = ContainedRefs.encode(value, contained);
@@ -217,7 +223,7 @@ public final class CoreWorker implements JRayRuntime {
       return null;
     }
     try {
-      s.put(id, size, true, e::writeTo);
+      s.put(id, size, true, owner, e::writeTo);
     } catch (io.jray.objectstore.StoreFullException ex) {
       throw new io.jray.api.exception.ObjectStoreFullException(ex.getMessage());
     }
@@ -282,7 +288,7 @@ public final class CoreWorker implements JRayRuntime {
         continue;
       }
       try {
-        s.fetch(id, where.getSize(), from);
+        s.fetch(id, where.getSize(), from, owner == null ? self : owner);
         if (!failed.isEmpty()) {
           LOG.info("object {}: copied from node {} after {} failed", id, from, failed);
         }
@@ -480,8 +486,8 @@ public final class CoreWorker implements JRayRuntime {
     }
   }
 
-  /** GCS reported a worker or driver dead: whatever it borrowed from here is released. */
-  public void workerDied(WorkerId worker) {
+  /** GCS reported a worker or driver dead (on {@code node}): whatever it borrowed from here is released. */
+  void workerDied(WorkerId worker, NodeId node) {
     if (deadWorkers.add(worker)) {
       int n = table.removeBorrowers(Borrowers.of(worker));
       if (n > 0) {

@@ -163,17 +163,7 @@ final class DriverConnection {
     } finally {
       rayletChannel.shutdownNow();
     }
-    // Learn of node deaths from GCS: the local node's fails queued tasks instead of letting them
-    // wait forever; any node's makes objects owned here that were only there again.
-    var events = new io.jray.common.concurrent.EventLoop("driver-gcs-events");
-    gcs.subscribe("driver-" + jobId, events, m -> {
-      if (m.hasNode() && m.getNode().getState() == NodeInfo.State.DEAD) {
-        if (m.getNode().getNodeId().equals(local.getNodeId())) {
-          cw.localNodeDied(m.getNode().getDeathReason());
-        }
-        cw.nodeDied(NodeId.fromBytes(m.getNode().getNodeId().toByteArray()));
-      }
-    }, events.timer());
+    DeathSubscription deaths = new DeathSubscription(gcs, cw, "driver-" + jobId);
     cw.onShutdown(() -> {
       try {
         gcs.blocking().withDeadlineAfter(5, TimeUnit.SECONDS).markJobFinished(MarkJobFinishedRequest.newBuilder()
@@ -182,7 +172,7 @@ final class DriverConnection {
         LOG.warn("job {}: cannot tell GCS the job finished: {}", jobId, e.toString());
       }
       gcs.close();
-      events.close();
+      deaths.close();
       if (owned != null) {
         owned.stop();
       }

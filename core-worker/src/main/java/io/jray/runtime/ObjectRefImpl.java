@@ -19,25 +19,33 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
   private final String ownerHost;
   private final int ownerPort;
   private final byte[] ownerWorkerId;
+  /** The owner's node: stores record it with copies, which go when that node dies. */
+  private final byte[] ownerNodeId;
 
   ObjectRefImpl(ObjectId id, Address owner) {
     this.id = id;
     this.ownerHost = owner.getHost();
     this.ownerPort = owner.getPort();
-    this.ownerWorkerId = workerIdBytes(owner.getWorkerId());
+    this.ownerWorkerId = OWNER_WORKER.bytesOf(owner.getWorkerId());
+    this.ownerNodeId = OWNER_NODE.bytesOf(owner.getNodeId());
   }
 
-  /** The last owner id turned into bytes: refs of one owner share the array (a million refs, 32 MB). */
-  private static volatile Object[] lastOwner = {null, null};
+  private static final LastBytes OWNER_WORKER = new LastBytes();
+  private static final LastBytes OWNER_NODE = new LastBytes();
 
-  private static byte[] workerIdBytes(com.google.protobuf.ByteString workerId) {
-    Object[] last = lastOwner;
-    if (last[0] == workerId) {
-      return (byte[]) last[1];
+  /** The last owner id turned into bytes: refs of one owner share the array (a million refs, 32 MB). */
+  private static final class LastBytes {
+    private volatile Object[] last = {null, null};
+
+    byte[] bytesOf(com.google.protobuf.ByteString id) {
+      Object[] l = last;
+      if (l[0] == id) {
+        return (byte[]) l[1];
+      }
+      byte[] b = id.toByteArray();
+      last = new Object[] {id, b};
+      return b;
     }
-    byte[] b = workerId.toByteArray();
-    lastOwner = new Object[] {workerId, b};
-    return b;
   }
 
   @Override
@@ -62,7 +70,7 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
    */
   private Object writeReplace() {
     ContainedRefs.serializing(this);
-    return new Wire(id.bytes(), ownerHost, ownerPort, ownerWorkerId);
+    return new Wire(id.bytes(), ownerHost, ownerPort, ownerWorkerId, ownerNodeId);
   }
 
   /** The serialized form of a ref. */
@@ -72,12 +80,14 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
     private final String ownerHost;
     private final int ownerPort;
     private final byte[] ownerWorkerId;
+    private final byte[] ownerNodeId;
 
-    Wire(byte[] id, String ownerHost, int ownerPort, byte[] ownerWorkerId) {
+    Wire(byte[] id, String ownerHost, int ownerPort, byte[] ownerWorkerId, byte[] ownerNodeId) {
       this.id = id;
       this.ownerHost = ownerHost;
       this.ownerPort = ownerPort;
       this.ownerWorkerId = ownerWorkerId;
+      this.ownerNodeId = ownerNodeId;
     }
 
     /**
@@ -85,17 +95,19 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
      * object stays while either lives (Java serialization and Fory both call this).
      */
     private Object readResolve() {
-      ObjectRefImpl<?> ref = new ObjectRefImpl<>(ObjectId.fromBytes(id), ownerHost, ownerPort, ownerWorkerId);
+      ObjectRefImpl<?> ref = new ObjectRefImpl<>(ObjectId.fromBytes(id), ownerHost, ownerPort, ownerWorkerId,
+          ownerNodeId);
       CoreWorker cw = CoreWorker.current();
       return cw == null ? ref : cw.adopt(ref);
     }
   }
 
-  private ObjectRefImpl(ObjectId id, String ownerHost, int ownerPort, byte[] ownerWorkerId) {
+  private ObjectRefImpl(ObjectId id, String ownerHost, int ownerPort, byte[] ownerWorkerId, byte[] ownerNodeId) {
     this.id = id;
     this.ownerHost = ownerHost;
     this.ownerPort = ownerPort;
     this.ownerWorkerId = ownerWorkerId;
+    this.ownerNodeId = ownerNodeId == null ? new byte[0] : ownerNodeId;
   }
 
   WorkerId ownerWorkerId() {
@@ -108,7 +120,8 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
 
   Address owner() {
     return Address.newBuilder().setHost(ownerHost).setPort(ownerPort)
-        .setWorkerId(com.google.protobuf.ByteString.copyFrom(ownerWorkerId)).build();
+        .setWorkerId(com.google.protobuf.ByteString.copyFrom(ownerWorkerId))
+        .setNodeId(com.google.protobuf.ByteString.copyFrom(ownerNodeId)).build();
   }
 
   @Override

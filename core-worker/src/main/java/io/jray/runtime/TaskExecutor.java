@@ -144,7 +144,7 @@ final class TaskExecutor {
       java.util.List<io.jray.api.ObjectRef<?>> contained = new java.util.ArrayList<>(0);
       try {
         where = worker.storeIfLarge(io.jray.api.ObjectId.fromBytes(spec.getReturnObjectId().toByteArray()),
-            fn.returnsVoid ? null : result, inline, contained);
+            fn.returnsVoid ? null : result, inline, contained, spec.getOwner());
       } catch (io.jray.api.exception.ObjectStoreFullException e) {
         return r.setError(RemoteErrors.of(ErrorInfo.Type.OBJECT_STORE_FULL, "the return value of " + fnName
             + " does not fit: " + e.getMessage(), fnName)).build();

@@ -5,6 +5,7 @@ import io.jray.api.JRay;
 import io.jray.api.JobId;
 import io.jray.api.NodeId;
 import io.jray.api.WorkerId;
+import io.jray.common.gcs.GcsClient;
 import io.jray.common.grpc.Rpc;
 import io.jray.common.process.MainArgs;
 import io.jray.common.session.LogSetup;
@@ -49,6 +50,8 @@ public final class WorkerMain {
     ch.shutdownNow();
     cw.attachStore(registered.getStore());
     cw.ready();
+    // never closed: the worker lives as long as its JVM
+    new DeathSubscription(new GcsClient(args.required("gcs-address"), token), cw, "worker-" + workerId);
     LOG.info("worker {} of job {} registered with raylet {}", workerId, jobId, args.required("raylet-address"));
     long rayletPid = Long.parseLong(args.required("raylet-pid"));
     // A worker without its raylet is an orphan: nobody can lease it, nobody will stop it.

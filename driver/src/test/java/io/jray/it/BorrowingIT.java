@@ -159,6 +159,22 @@ class BorrowingIT {
   }
 
   @Test
+  void aBorrowerKilledWithKill9NoLongerKeepsTheObject() throws Exception {
+    List<Long> baselines = usedOnEveryNode();
+    ObjectRef<byte[]> x = JRay.put(TestTasks.bytes(SIZE, 81));
+    ObjectId xId = x.id();
+    long keeper = JRay.task(TestTasks::keep, List.of(x)).setSchedulingStrategy(onNodeB()).remote()
+        .get(Duration.ofMinutes(1));
+    x = null;
+    collectGarbage();
+    assertThat(CoreWorker.current().borrowerCount(xId)).isEqualTo(1);
+
+    // its raylet reports the death to GCS, which tells the owner: the borrow ends with the process
+    new ProcessBuilder("kill", "-9", Long.toString(keeper)).start().waitFor();
+    awaitFreedEverywhere(xId, baselines);
+  }
+
+  @Test
   void aRefInsideAnArgumentOutlivesTheDriversOwnRefWhileTheTaskRuns() throws Exception {
     long expected = ObjectStoreIT.crc(TestTasks.bytes(SIZE, 78));
     ObjectRef<byte[]> x = JRay.put(TestTasks.bytes(SIZE, 78));

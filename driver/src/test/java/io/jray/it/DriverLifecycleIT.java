@@ -20,8 +20,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** A job ends when its driver shuts down or dies (kill -9): GCS marks it finished, its workers stop. */
+/**
+ * A job ends when its driver shuts down or dies (kill -9): GCS marks it finished, its workers stop,
+ * and the objects the driver owned leave the store.
+ */
 class DriverLifecycleIT {
+  static final int HELD_BYTES = 8 << 20;
   private static TestCluster cluster;
 
   @BeforeAll
@@ -72,14 +76,17 @@ class DriverLifecycleIT {
   }
 
   @Test
-  void killedDriverEndsItsJobAndItsWorkersStop() throws Exception {
+  void killedDriverEndsItsJobItsWorkersStopAndItsObjectsAreFreed() throws Exception {
+    long usedBefore = cluster.nodeStats().getStore().getUsed();
     Driver d = startDriver("hang");
     assertThat(workersOf(d.job())).isPositive();
+    assertThat(cluster.nodeStats().getStore().getUsed()).isGreaterThanOrEqualTo(usedBefore + HELD_BYTES);
     assertThat(job(d.job()).getState()).isEqualTo(JobInfo.State.RUNNING);
     new ProcessBuilder("kill", "-9", Long.toString(d.process().pid())).start().waitFor();
     await().atMost(Duration.ofSeconds(30)).until(() -> job(d.job()).getState() == JobInfo.State.FINISHED);
     assertThat(job(d.job()).getEndReason()).contains("died");
     await().atMost(Duration.ofSeconds(30)).until(() -> workersOf(d.job()) == 0);
+    await().atMost(Duration.ofSeconds(30)).until(() -> cluster.nodeStats().getStore().getUsed() == usedBefore);
   }
 
   @Test

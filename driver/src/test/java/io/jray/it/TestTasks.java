@@ -208,6 +208,18 @@ public final class TestTasks {
     return new Held(List.of(small, large), ProcessHandle.current().pid());
   }
 
+  /**
+   * Has a task on node {@code nodeHex} make {@code size} bytes and keeps the ref: this worker owns
+   * the result, which is stored on that node. Returns once it is there.
+   */
+  public static Held holdReturnOf(int size, String nodeHex) {
+    ObjectRef<byte[]> made = JRay.task(TestTasks::bytes, size, 3L).setSchedulingStrategy(
+        io.jray.api.SchedulingStrategy.nodeAffinity(io.jray.api.NodeId.fromHex(nodeHex), false)).remote();
+    JRay.wait(List.of(made));
+    HELD.add(made);
+    return new Held(List.of(made), ProcessHandle.current().pid());
+  }
+
   /** Each byte plus one: a step of a chain whose results can be checked. */
   public static byte[] plusOne(byte[] b) {
     byte[] out = new byte[b.length];

@@ -9,6 +9,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.jray.api.JobId;
 import io.jray.api.NodeId;
+import io.jray.api.WorkerId;
 import io.jray.common.concurrent.EventLoop;
 import io.jray.common.grpc.LoopCall;
 import io.jray.proto.*;
@@ -20,6 +21,7 @@ import java.util.List;
  * changes nothing.
  */
 final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GcsRpcService.class);
   private final EventLoop loop;
   private final NodeTable nodes;
   private final JobTable jobs;
@@ -207,16 +209,47 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
     });
   }
 
+  /**
+   * Publishes a worker's or driver's death; not stored (a node's death covers all of its
+   * processes, and a GCS restart loses only deaths whose objects the raylets have freed already).
+   */
+  @Override
+  public void reportWorkerDeath(WorkerDeath req, StreamObserver<ReportWorkerDeathReply> reply) {
+    answer(loop, reply, () -> {
+      require(req.getWorkerId().size() == WorkerId.SIZE, "worker_id must be " + WorkerId.SIZE + " bytes, got "
+          + req.getWorkerId().size());
+      checkNodeId(req.getNodeId());
+      checkJobId(req.getJobId());
+      if (nodes.get(req.getNodeId()) == null) {
+        throw notFound("unknown node " + NodeTable.hex(req.getNodeId()) + ": only a registered raylet reports deaths");
+      }
+      WorkerDeath d = req.toBuilder().setTimeMs(System.currentTimeMillis())
+          .setReason(req.getReason().isBlank() ? "exited" : req.getReason()).build();
+      LOG.info("{} {} of job {} on node {} died: {}", d.getIsDriver() ? "driver" : "worker",
+          WorkerId.fromBytes(d.getWorkerId().toByteArray()), JobId.fromBytes(d.getJobId().toByteArray()),
+          NodeTable.hex(d.getNodeId()), d.getReason());
+      publisher.publish(PubMessage.newBuilder().setWorkerDeath(d).build());
+      return ReportWorkerDeathReply.getDefaultInstance();
+    });
+  }
+
   @Override
   public void subscribe(SubscribeRequest req, StreamObserver<PubMessage> out) {
     ServerCallStreamObserver<PubMessage> s = (ServerCallStreamObserver<PubMessage>) out;
+    java.util.Set<SubscribeRequest.Channel> channels;
+    try {
+      channels = Publisher.channels(req.getChannelsList());
+    } catch (IllegalArgumentException e) {
+      out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
     s.setOnCancelHandler(() -> loop.execute(() -> publisher.remove(s)));
     loop.execute(() -> {
       List<PubMessage> snapshot = new ArrayList<>();
       nodes.all().forEach(n -> snapshot.add(PubMessage.newBuilder().setNode(n).build()));
       jobs.all().forEach(j -> snapshot.add(PubMessage.newBuilder().setJob(j).build()));
       resources.all().forEach(r -> snapshot.add(PubMessage.newBuilder().setResources(r).build()));
-      publisher.add(s, snapshot);
+      publisher.add(s, channels, snapshot);
     });
   }
 }

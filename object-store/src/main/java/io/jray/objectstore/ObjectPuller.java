@@ -56,8 +56,11 @@ public final class ObjectPuller {
     this.inFlight = inFlight;
   }
 
-  /** On the store loop: completes when {@code id} is sealed here (at once if it already is). */
-  public CompletableFuture<Void> pull(ObjectId id, long size, Address from) {
+  /**
+   * On the store loop: completes when {@code id} is sealed here (at once if it already is). The
+   * copy records {@code owner} (null: unknown), so that it goes when its owner dies.
+   */
+  public CompletableFuture<Void> pull(ObjectId id, long size, Address from, ObjectOwner owner) {
     if (store.isSealed(id)) {
       return CompletableFuture.completedFuture(null);
     }
@@ -69,7 +72,7 @@ public final class ObjectPuller {
     pulls.put(id, done);
     long offset;
     try {
-      offset = store.create(id, size, PULLER, false).offset();
+      offset = store.create(id, size, PULLER, false, owner).offset();
     } catch (RuntimeException e) {
       pulls.remove(id);
       done.completeExceptionally(e);

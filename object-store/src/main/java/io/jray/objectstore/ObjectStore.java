@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +70,7 @@ public final class ObjectStore implements AutoCloseable {
   private long spilledBytes;
   private long spillCount;
   private long restoreCount;
+  private Predicate<ObjectOwner> ownerGone = o -> false;
 
   public ObjectStore(EventLoop loop, ArenaFile arena, Path spillDir, double spillThreshold) {
     this.loop = loop;
@@ -79,6 +81,14 @@ public final class ObjectStore implements AutoCloseable {
   }
 
   public Created create(ObjectId id, long size, WorkerId writer, boolean primary) {
+    return create(id, size, writer, primary, null);
+  }
+
+  /**
+   * Makes room for a new object owned by {@code owner} (null: unknown). Refuses it when the owner
+   * is known dead ({@link #refuseOwners}): nobody could read or free it.
+   */
+  public Created create(ObjectId id, long size, WorkerId writer, boolean primary, ObjectOwner owner) {
     if (size <= 0) {
       throw new IllegalArgumentException("object size must be > 0, got " + size);
     }
@@ -89,7 +99,10 @@ public final class ObjectStore implements AutoCloseable {
       }
       throw new IllegalStateException("object " + id + " is being written by worker " + existing.creator);
     }
-    StoredObject o = new StoredObject(id, size, primary, writer);
+    if (owner != null && ownerGone.test(owner)) {
+      throw new IllegalStateException("object " + id + " is not stored: its owner, " + owner + ", died");
+    }
+    StoredObject o = new StoredObject(id, size, primary, writer, owner);
     o.offset = allocate(size, id);
     objects.put(id, o);
     return new Created(o.offset, false);
@@ -103,6 +116,21 @@ public final class ObjectStore implements AutoCloseable {
     o.state = StoredObject.State.SEALED;
     o.lastAccessNanos = System.nanoTime();
     List<Waiter> ws = waitingForCreate.remove(id);
+    if (o.deletePending) {
+      // deleted while it was being written (its owner died): no reader gets it
+      if (ws != null) {
+        for (Waiter w : ws) {
+          if (w.timeout != null) {
+            w.timeout.cancel(false);
+          }
+          w.reply.accept(null);
+        }
+      }
+      if (o.readers.isEmpty()) {
+        free(o);
+      }
+      return;
+    }
     if (ws != null) {
       for (Waiter w : ws) {
         answer(o, w);
@@ -132,7 +160,7 @@ public final class ObjectStore implements AutoCloseable {
       answer(o, w);
       return;
     }
-    if (timeoutMs <= 0) {
+    if (timeoutMs <= 0 || (o != null && o.deletePending)) {
       reply.accept(null);
       return;
     }
@@ -172,7 +200,7 @@ public final class ObjectStore implements AutoCloseable {
       return;
     }
     o.readers.computeIfPresent(reader, (k, c) -> c <= 1 ? null : c - 1);
-    if (o.deletePending && o.readers.isEmpty()) {
+    if (o.deletePending && o.readers.isEmpty() && o.state == StoredObject.State.SEALED) {
       free(o);
     }
   }
@@ -186,18 +214,41 @@ public final class ObjectStore implements AutoCloseable {
     require(id).readers.merge(holder, 1, Integer::sum);
   }
 
-  /** The owner frees its object; the memory goes once no reader (or pull in progress) holds it. */
+  /**
+   * The owner frees its object; the memory goes once no reader (or pull in progress) holds it,
+   * and, for an object still being written, once its writer seals or aborts it (it may be
+   * writing into that memory right now).
+   */
   public boolean delete(ObjectId id) {
     StoredObject o = objects.get(id);
     if (o == null) {
       return false;
     }
-    if (o.readers.isEmpty()) {
+    if (o.readers.isEmpty() && o.state == StoredObject.State.SEALED) {
       free(o);
     } else {
       o.deletePending = true;
     }
     return true;
+  }
+
+  /**
+   * Objects, sealed or not, whose recorded owner matches {@code which}, by owner. A scan: it runs
+   * once per owner death, and an index would have to follow every free, abort and eviction.
+   */
+  public Map<ObjectOwner, List<ObjectId>> ownedBy(Predicate<ObjectOwner> which) {
+    Map<ObjectOwner, List<ObjectId>> out = new HashMap<>();
+    for (StoredObject o : objects.values()) {
+      if (o.owner != null && which.test(o.owner)) {
+        out.computeIfAbsent(o.owner, k -> new ArrayList<>()).add(o.id);
+      }
+    }
+    return out;
+  }
+
+  /** From now on {@code create} refuses objects whose owner {@code gone} says is dead. */
+  public void refuseOwners(Predicate<ObjectOwner> gone) {
+    this.ownerGone = gone;
   }
 
   /** A worker died: abort what it was writing, drop what it was reading. */
@@ -207,7 +258,8 @@ public final class ObjectStore implements AutoCloseable {
         abort(o.id);
         continue;
       }
-      if (o.readers.remove(worker) != null && o.deletePending && o.readers.isEmpty()) {
+      if (o.readers.remove(worker) != null && o.deletePending && o.readers.isEmpty()
+          && o.state == StoredObject.State.SEALED) {
         free(o);
       }
     }

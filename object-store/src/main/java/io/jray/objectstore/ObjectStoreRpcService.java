@@ -53,8 +53,9 @@ public final class ObjectStoreRpcService extends ObjectStoreServiceGrpc.ObjectSt
       ObjectId id = objectId(req.getObjectId());
       WorkerId w = workerId(req.getWorkerId());
       require(req.getSize() > 0, "size must be > 0, got " + req.getSize());
+      ObjectOwner owner = ObjectOwner.of(req.getOwnerWorkerId(), req.getOwnerNodeId());
       try {
-        ObjectStore.Created c = store.create(id, req.getSize(), w, req.getPrimary());
+        ObjectStore.Created c = store.create(id, req.getSize(), w, req.getPrimary(), owner);
         return StoreCreateReply.newBuilder().setOffset(c.offset()).setAlreadyExists(c.alreadyExists()).build();
       } catch (StoreFullException e) {
         throw Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException();
@@ -160,17 +161,22 @@ public final class ObjectStoreRpcService extends ObjectStoreServiceGrpc.ObjectSt
   public void fetch(StoreFetchRequest req, StreamObserver<StoreFetchReply> reply) {
     ObjectId id;
     io.jray.api.NodeId from;
+    ObjectOwner owner;
     try {
       id = objectId(req.getObjectId());
       require(req.getSize() > 0, "size must be > 0, got " + req.getSize());
       require(req.getFromNodeId().size() == io.jray.api.NodeId.SIZE, "from_node_id must be "
           + io.jray.api.NodeId.SIZE + " bytes");
       from = io.jray.api.NodeId.fromBytes(req.getFromNodeId().toByteArray());
+      owner = ObjectOwner.of(req.getOwnerWorkerId(), req.getOwnerNodeId());
       if (puller == null) {
         throw Status.UNIMPLEMENTED.withDescription("this store does not pull objects").asRuntimeException();
       }
     } catch (io.grpc.StatusRuntimeException e) {
       reply.onError(e);
+      return;
+    } catch (IllegalArgumentException e) {
+      reply.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
     Address at = nodes.apply(from);
@@ -179,7 +185,7 @@ public final class ObjectStoreRpcService extends ObjectStoreServiceGrpc.ObjectSt
           + ", which is not alive (or not known here)").asRuntimeException());
       return;
     }
-    loop.execute(() -> puller.pull(id, req.getSize(), at).whenComplete((v, e) -> {
+    loop.execute(() -> puller.pull(id, req.getSize(), at, owner).whenComplete((v, e) -> {
       if (e == null) {
         reply.onNext(StoreFetchReply.getDefaultInstance());
         reply.onCompleted();

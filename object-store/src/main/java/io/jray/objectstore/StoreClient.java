@@ -48,11 +48,24 @@ public final class StoreClient implements AutoCloseable {
    * store cannot make room.
    */
   public boolean put(ObjectId id, long size, boolean primary, Consumer<MemorySegment> writer) {
+    return put(id, size, primary, null, writer);
+  }
+
+  /**
+   * As {@link #put(ObjectId, long, boolean, Consumer)}, recording {@code owner} (its worker and
+   * node ids; null: unknown) so that the object is freed when the owner dies.
+   */
+  public boolean put(ObjectId id, long size, boolean primary, io.jray.proto.Address owner,
+      Consumer<MemorySegment> writer) {
     ByteString oid = ByteString.copyFrom(id.bytes());
     StoreCreateReply c;
     try {
-      c = stub.withDeadlineAfter(5, TimeUnit.MINUTES).create(StoreCreateRequest.newBuilder().setObjectId(oid)
-          .setSize(size).setWorkerId(self).setPrimary(primary).build());
+      StoreCreateRequest.Builder req = StoreCreateRequest.newBuilder().setObjectId(oid).setSize(size)
+          .setWorkerId(self).setPrimary(primary);
+      if (owner != null) {
+        req.setOwnerWorkerId(owner.getWorkerId()).setOwnerNodeId(owner.getNodeId());
+      }
+      c = stub.withDeadlineAfter(5, TimeUnit.MINUTES).create(req.build());
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
         throw new StoreFullException(e.getStatus().getDescription());
@@ -88,11 +101,17 @@ public final class StoreClient implements AutoCloseable {
     return r.getFound() ? arena.segment().asSlice(r.getOffset(), r.getSize()) : null;
   }
 
-  /** Asks this node's raylet to pull a copy of {@code id} from another node; blocks until it is here. */
-  public void fetch(ObjectId id, long size, io.jray.api.NodeId from) {
-    stub.withDeadlineAfter(10, TimeUnit.MINUTES).fetch(io.jray.proto.StoreFetchRequest.newBuilder()
-        .setObjectId(ByteString.copyFrom(id.bytes())).setSize(size).setFromNodeId(ByteString.copyFrom(from.bytes()))
-        .build());
+  /**
+   * Asks this node's raylet to pull a copy of {@code id} from another node; blocks until it is
+   * here. The copy records {@code owner} (null: unknown), as {@code put} does.
+   */
+  public void fetch(ObjectId id, long size, io.jray.api.NodeId from, io.jray.proto.Address owner) {
+    io.jray.proto.StoreFetchRequest.Builder req = io.jray.proto.StoreFetchRequest.newBuilder()
+        .setObjectId(ByteString.copyFrom(id.bytes())).setSize(size).setFromNodeId(ByteString.copyFrom(from.bytes()));
+    if (owner != null) {
+      req.setOwnerWorkerId(owner.getWorkerId()).setOwnerNodeId(owner.getNodeId());
+    }
+    stub.withDeadlineAfter(10, TimeUnit.MINUTES).fetch(req.build());
   }
 
   public void release(ObjectId id) {

@@ -16,6 +16,7 @@ final class StoredObject {
   final long size;
   final boolean primary;
   final WorkerId creator;
+  final ObjectOwner owner;   // null: not known
   State state = State.CREATED;
   long offset = -1;          // -1 while spilled
   Path spillFile;
@@ -24,7 +25,8 @@ final class StoredObject {
   final Map<WorkerId, Integer> readers = new HashMap<>();
   final List<ObjectStore.Waiter> waiters = new ArrayList<>();
 
-  StoredObject(ObjectId id, long size, boolean primary, WorkerId creator) {
+  StoredObject(ObjectId id, long size, boolean primary, WorkerId creator, ObjectOwner owner) {
+    this.owner = owner;
     this.id = id;
     this.size = size;
     this.primary = primary;

@@ -2,6 +2,7 @@ package io.jray.raylet;
 
 import com.google.protobuf.ByteString;
 import io.jray.api.JobId;
+import io.jray.api.WorkerId;
 import io.jray.common.concurrent.EventLoop;
 import io.jray.common.gcs.GcsClient;
 import io.jray.proto.MarkJobFinishedRequest;
@@ -13,35 +14,45 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Drivers connected to this raylet, by pid. A driver that dies without {@code JRay.shutdown()}
- * (kill -9, crash) ends its job: GCS marks it finished and every raylet stops its workers.
+ * (kill -9, crash) ends its job: GCS marks it finished and every raylet stops its workers. Any
+ * driver's exit is reported as a worker death (the objects it owned are freed everywhere).
  * State of the raylet loop.
  */
 final class DriverWatch {
   private static final Logger LOG = LoggerFactory.getLogger(DriverWatch.class);
   private final GcsClient gcs;
-  private final Map<Long, JobId> drivers = new HashMap<>();
-  private final java.util.function.Consumer<JobId> onDeath;
+  /** A connected driver; {@code worker} is null for a driver that did not send its address. */
+  private record Driver(JobId job, WorkerId worker) {}
 
-  DriverWatch(EventLoop loop, GcsClient gcs, long periodMs, java.util.function.Consumer<JobId> onDeath) {
+  private final Map<Long, Driver> drivers = new HashMap<>();
+  private final java.util.function.Consumer<JobId> onDeath;
+  private final WorkerDeathReporter deaths;
+
+  DriverWatch(EventLoop loop, GcsClient gcs, long periodMs, java.util.function.Consumer<JobId> onDeath,
+      WorkerDeathReporter deaths) {
     this.gcs = gcs;
     this.onDeath = onDeath;
+    this.deaths = deaths;
     loop.every(this::check, periodMs);
   }
 
-  void add(long pid, JobId job) {
-    drivers.put(pid, job);
-    LOG.info("driver pid {} of job {} connected", pid, job);
+  void add(long pid, JobId job, WorkerId worker) {
+    drivers.put(pid, new Driver(job, worker));
+    LOG.info("driver pid {} (worker {}) of job {} connected", pid, worker, job);
   }
 
   private void check() {
-    for (Iterator<Map.Entry<Long, JobId>> it = drivers.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<Long, JobId> e = it.next();
+    for (Iterator<Map.Entry<Long, Driver>> it = drivers.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, Driver> e = it.next();
       if (ProcessHandle.of(e.getKey()).map(ProcessHandle::isAlive).orElse(false)) {
         continue;
       }
       it.remove();
-      JobId job = e.getValue();
-      LOG.warn("driver pid {} of job {} died; ending the job", e.getKey(), job);
+      JobId job = e.getValue().job();
+      LOG.warn("driver pid {} (worker {}) of job {} died; ending the job", e.getKey(), e.getValue().worker(), job);
+      if (e.getValue().worker() != null) {
+        deaths.died(e.getValue().worker(), job, true, "driver pid " + e.getKey() + " exited");
+      }
       onDeath.accept(job);
       Thread.ofVirtual().start(() -> {
         try {

@@ -286,10 +286,18 @@ final class LeaseScheduler {
     if (w.lease != null) {
       release(w.lease, false);
     }
-    ByteString owner = ByteString.copyFrom(w.id.bytes());
+    ownerDied(w.id);
+  }
+
+  /**
+   * A worker or driver died, here or on another node (a worker-death publication): the leases it
+   * held as an owner end and its queued requests are dropped. Nobody else would give them back.
+   */
+  void ownerDied(WorkerId id) {
+    ByteString owner = ByteString.copyFrom(id.bytes());
     for (Lease l : List.copyOf(leases.values())) {
       if (l.ownerWorkerId.equals(owner)) {
-        LOG.info("worker {} died holding lease on {}; returning it", w.id, l.worker.id);
+        LOG.info("worker {} died holding lease on {}; returning it", id, l.worker.id);
         release(l, false);
       }
     }

@@ -93,8 +93,11 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
     answer(loop, reply, () -> {
       checkId(req.getJobId(), JobId.SIZE, "job_id");
       require(req.getPid() > 0, "pid must be > 0");
+      ByteString worker = req.getAddress().getWorkerId();
+      require(worker.isEmpty() || worker.size() == WorkerId.SIZE, "address.worker_id must be " + WorkerId.SIZE
+          + " bytes, got " + worker.size());
       JobId job = JobId.fromBytes(req.getJobId().toByteArray());
-      drivers.add(req.getPid(), job);
+      drivers.add(req.getPid(), job, worker.isEmpty() ? null : WorkerId.fromBytes(worker.toByteArray()));
       if (io.jray.common.config.JRayConfig.getBoolean(io.jray.common.config.JRayConfig.WORKER_PRESTART)) {
         int n = (int) Math.max(1, Math.floor(node.numCpus())) - scheduler.pool().starting(job);
         for (int i = 0; i < n; i++) {

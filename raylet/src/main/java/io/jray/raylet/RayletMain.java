@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.Server;
 import io.jray.api.JobId;
 import io.jray.api.NodeId;
+import io.jray.api.WorkerId;
 import io.jray.common.concurrent.EventLoop;
 import io.jray.common.config.JRayConfig;
 import io.jray.common.gcs.GcsClient;
@@ -80,6 +81,9 @@ public final class RayletMain {
     PeerChannels peers = new PeerChannels(token);
     nodeStore.puller = new ObjectPuller(nodeStore.loop, nodeStore.store, peers::get,
         JRayConfig.getLong(JRayConfig.OBJECT_CHUNK_BYTES), JRayConfig.getInt(JRayConfig.OBJECT_PULLS_IN_FLIGHT));
+    OrphanCollector orphans = new OrphanCollector(nodeStore.store);
+    WorkerDeathReporter deaths = new WorkerDeathReporter(gcs, nodeId,
+        w -> nodeStore.loop.execute(() -> orphans.workerDied(w, nodeId)));
     CompletableFuture<LeaseScheduler> sched = new CompletableFuture<>();
     CompletableFuture<NodeManagerRpcService> service = new CompletableFuture<>();
     loop.execute(() -> {
@@ -87,8 +91,10 @@ public final class RayletMain {
           self -> new WorkerPool(loop, node, jobs, code, w -> {
             self.workerExited(w);
             nodeStore.loop.execute(() -> nodeStore.store.workerDied(w.id));
+            deaths.died(w.id, w.jobId, false, "exited with code " + w.process.exitValue());
           }, self::dispatch, self::jobCodeFailed));
-      DriverWatch drivers = new DriverWatch(loop, gcs, JRayConfig.getLong(JRayConfig.DRIVER_CHECK_MS), s::jobFinished);
+      DriverWatch drivers = new DriverWatch(loop, gcs, JRayConfig.getLong(JRayConfig.DRIVER_CHECK_MS), s::jobFinished,
+          deaths);
       service.complete(new NodeManagerRpcService(loop, node, s, drivers, nodeStore));
       sched.complete(s);
     });
@@ -108,6 +114,15 @@ public final class RayletMain {
     gcs.subscribe("raylet-" + nodeId, loop, m -> {
       if (m.hasNode()) {
         cluster.node(m.getNode());
+        if (m.getNode().getState() == NodeInfo.State.DEAD) {
+          NodeId dead = NodeId.fromBytes(m.getNode().getNodeId().toByteArray());
+          nodeStore.loop.execute(() -> orphans.nodeDied(dead));
+        }
+      } else if (m.hasWorkerDeath()) {
+        WorkerId w = WorkerId.fromBytes(m.getWorkerDeath().getWorkerId().toByteArray());
+        NodeId at = NodeId.fromBytes(m.getWorkerDeath().getNodeId().toByteArray());
+        nodeStore.loop.execute(() -> orphans.workerDied(w, at));
+        scheduler.ownerDied(w);
       } else if (m.hasResources()) {
         cluster.report(m.getResources());
       } else if (m.hasJob()) {

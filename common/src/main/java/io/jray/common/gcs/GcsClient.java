@@ -9,6 +9,8 @@ import io.jray.proto.GcsServiceGrpc;
 import io.jray.proto.PubMessage;
 import io.jray.proto.SubscribeRequest;
 import java.net.InetSocketAddress;
+import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -51,10 +53,20 @@ public final class GcsClient implements AutoCloseable {
    */
   public void subscribe(String subscriber, Executor executor, Consumer<PubMessage> handler,
       ScheduledExecutorService retryTimer) {
+    subscribe(subscriber, List.of(), executor, handler, retryTimer);
+  }
+
+  /**
+   * As {@link #subscribe(String, Executor, Consumer, ScheduledExecutorService)}, but only the
+   * changes of {@code channels} (none: all), so that a process that wants deaths is not sent every
+   * resource report. The subscription is asynchronous: GCS being unreachable now only delays it.
+   */
+  public void subscribe(String subscriber, Collection<SubscribeRequest.Channel> channels, Executor executor,
+      Consumer<PubMessage> handler, ScheduledExecutorService retryTimer) {
     if (closed) {
       return;
     }
-    async().subscribe(SubscribeRequest.newBuilder().setSubscriber(subscriber).build(),
+    async().subscribe(SubscribeRequest.newBuilder().setSubscriber(subscriber).addAllChannels(channels).build(),
         new ClientResponseObserver<SubscribeRequest, PubMessage>() {
           @Override
           public void beforeStart(ClientCallStreamObserver<SubscribeRequest> s) {}
@@ -69,14 +81,21 @@ public final class GcsClient implements AutoCloseable {
             if (closed || Status.fromThrowable(t).getCode() == Status.Code.CANCELLED) {
               return;
             }
+            if (Status.fromThrowable(t).getCode() == Status.Code.INVALID_ARGUMENT) {
+              // asking again would be refused again: a bug on this side, not an outage
+              LOG.error("GCS {} refused subscription {}: {}", address, subscriber, Status.fromThrowable(t));
+              return;
+            }
             LOG.warn("GCS subscription to {} lost ({}); retrying", address, Status.fromThrowable(t).getCode());
-            retryTimer.schedule(() -> subscribe(subscriber, executor, handler, retryTimer), 1, TimeUnit.SECONDS);
+            retryTimer.schedule(() -> subscribe(subscriber, channels, executor, handler, retryTimer), 1,
+                TimeUnit.SECONDS);
           }
 
           @Override
           public void onCompleted() {
             if (!closed) {
-              retryTimer.schedule(() -> subscribe(subscriber, executor, handler, retryTimer), 1, TimeUnit.SECONDS);
+              retryTimer.schedule(() -> subscribe(subscriber, channels, executor, handler, retryTimer), 1,
+                TimeUnit.SECONDS);
             }
           }
         });

@@ -1,0 +1,48 @@
+package io.jray.runtime;
+
+import io.jray.api.NodeId;
+import io.jray.api.WorkerId;
+import io.jray.common.concurrent.EventLoop;
+import io.jray.common.gcs.GcsClient;
+import io.jray.proto.NodeInfo;
+import io.jray.proto.PubMessage;
+import io.jray.proto.SubscribeRequest;
+import java.util.List;
+
+/**
+ * A core worker's subscription to the deaths GCS publishes, in drivers and workers alike. A dead
+ * node: objects owned here whose copies were all there are made again, and if it was this
+ * process's own node, what it queued fails; borrows registered from that node end. A dead worker
+ * or driver: its borrows of objects owned here end. Only these two channels: the resource reports
+ * (several a second per node) would cost every worker for nothing.
+ *
+ * <p>Threads: callbacks run on the {@code gcs-events} loop, never on gRPC threads. GCS being
+ * unreachable delays the subscription rather than failing the start: it retries every second.
+ */
+final class DeathSubscription implements AutoCloseable {
+  private static final List<SubscribeRequest.Channel> CHANNELS =
+      List.of(SubscribeRequest.Channel.NODES, SubscribeRequest.Channel.WORKER_DEATHS);
+  private final EventLoop events = new EventLoop("gcs-events");
+
+  DeathSubscription(GcsClient gcs, CoreWorker cw, String subscriber) {
+    gcs.subscribe(subscriber, CHANNELS, events, m -> deliver(cw, m), events.timer());
+  }
+
+  private static void deliver(CoreWorker cw, PubMessage m) {
+    if (m.hasNode() && m.getNode().getState() == NodeInfo.State.DEAD) {
+      NodeId node = NodeId.fromBytes(m.getNode().getNodeId().toByteArray());
+      if (node.equals(cw.nodeId())) {
+        cw.localNodeDied(m.getNode().getDeathReason());
+      }
+      cw.nodeDied(node);
+    } else if (m.hasWorkerDeath()) {
+      cw.workerDied(WorkerId.fromBytes(m.getWorkerDeath().getWorkerId().toByteArray()),
+          NodeId.fromBytes(m.getWorkerDeath().getNodeId().toByteArray()));
+    }
+  }
+
+  @Override
+  public void close() {
+    events.close();
+  }
+}
