@@ -176,11 +176,15 @@ class BorrowingIT {
 
   @Test
   void aRefInsideAnArgumentOutlivesTheDriversOwnRefWhileTheTaskRuns() throws Exception {
+    List<Long> baselines = usedOnEveryNode();
     long expected = ObjectStoreIT.crc(TestTasks.bytes(SIZE, 78));
     ObjectRef<byte[]> x = JRay.put(TestTasks.bytes(SIZE, 78));
+    ObjectId xId = x.id();
     ObjectRef<Long> crc = JRay.task(TestTasks::crcOfFirstLater, List.of(x), 2000L).remote();
     x = null;
     collectGarbage();
     assertThat(crc.get(Duration.ofMinutes(1))).isEqualTo(expected);
+    crc = null;
+    awaitFreedEverywhere(xId, baselines); // and the worker's borrow ended once it went idle
   }
 }

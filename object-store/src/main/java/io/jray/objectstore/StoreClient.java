@@ -90,7 +90,7 @@ public final class StoreClient implements AutoCloseable {
     }
     // Sealed asynchronously: one round trip per put instead of two. A reader that asks before
     // the seal arrives waits for it, as for any object still being written.
-    async.seal(StoreSealRequest.newBuilder().setObjectId(oid).build(), Ignore.INSTANCE);
+    detached(() -> async.seal(StoreSealRequest.newBuilder().setObjectId(oid).build(), Ignore.INSTANCE));
     return true;
   }
 
@@ -115,8 +115,8 @@ public final class StoreClient implements AutoCloseable {
   }
 
   public void release(ObjectId id) {
-    async.release(StoreReleaseRequest.newBuilder().setObjectId(ByteString.copyFrom(id.bytes())).setWorkerId(self)
-        .build(), Ignore.INSTANCE);
+    detached(() -> async.release(StoreReleaseRequest.newBuilder().setObjectId(ByteString.copyFrom(id.bytes())).setWorkerId(self)
+        .build(), Ignore.INSTANCE));
   }
 
   /** The owner frees its object on this node (asynchronously). */
@@ -132,7 +132,7 @@ public final class StoreClient implements AutoCloseable {
         b.addNodeIds(ByteString.copyFrom(n.bytes()));
       }
     }
-    async.delete(b.build(), Ignore.INSTANCE);
+    detached(() -> async.delete(b.build(), Ignore.INSTANCE));
   }
 
   public long capacity() {
@@ -142,6 +142,15 @@ public final class StoreClient implements AutoCloseable {
   @Override
   public void close() {
     arena.close();
+  }
+
+  /**
+   * Runs a fire-and-forget call outside the caller's gRPC context: called from a gRPC handler (an
+   * owner freeing an object when a borrower's RemoveBorrowers arrives), it would otherwise be
+   * cancelled as soon as that handler answered.
+   */
+  private static void detached(Runnable call) {
+    io.grpc.Context.ROOT.run(call);
   }
 
   /** Fire-and-forget replies: release and delete have nothing to report back. */
