@@ -171,6 +171,16 @@ final class DriverConnection {
       } catch (RuntimeException e) {
         LOG.warn("job {}: cannot tell GCS the job finished: {}", jobId, e.toString());
       }
+      try {
+        // nobody can reach this owner any more, though its JVM may run on: every node frees the
+        // copies of its objects now rather than when the process exits
+        gcs.blocking().withDeadlineAfter(5, TimeUnit.SECONDS).reportWorkerDeath(io.jray.proto.WorkerDeath.newBuilder()
+            .setWorkerId(ByteString.copyFrom(cw.workerId().bytes())).setNodeId(local.getNodeId()).setJobId(jobBytes)
+            .setIsDriver(true).setReason("JRay.shutdown()").build());
+      } catch (RuntimeException e) {
+        LOG.warn("job {}: cannot tell GCS the driver left; its objects are freed when its process exits: {}", jobId,
+            e.toString());
+      }
       gcs.close();
       deaths.close();
       if (owned != null) {

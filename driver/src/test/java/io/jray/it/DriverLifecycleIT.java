@@ -90,6 +90,19 @@ class DriverLifecycleIT {
   }
 
   @Test
+  void aDriverThatShutsDownButRunsOnHasItsObjectsFreed() throws Exception {
+    long usedBefore = cluster.nodeStats().getStore().getUsed();
+    Driver d = startDriver("linger");
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> job(d.job()).getState() == JobInfo.State.FINISHED);
+      await().atMost(Duration.ofSeconds(30)).until(() -> cluster.nodeStats().getStore().getUsed() == usedBefore);
+      assertThat(d.process().isAlive()).as("freed while the driver's JVM still runs").isTrue();
+    } finally {
+      d.process().destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
   void driverShutdownEndsItsJobAndItsWorkersStop() throws Exception {
     Driver d = startDriver("exit");
     assertThat(d.process().waitFor()).isZero();

@@ -72,7 +72,13 @@ public final class ObjectPuller {
     pulls.put(id, done);
     long offset;
     try {
-      offset = store.create(id, size, PULLER, false, owner).offset();
+      ObjectStore.Created c = store.create(id, size, PULLER, false, owner);
+      if (c.alreadyExists()) {
+        // sealed here but being deleted (isSealed said no): its owner freed it
+        throw new IllegalStateException("object " + id + " is being deleted from this node's store: its owner"
+            + " freed it");
+      }
+      offset = c.offset();
     } catch (RuntimeException e) {
       pulls.remove(id);
       done.completeExceptionally(e);
