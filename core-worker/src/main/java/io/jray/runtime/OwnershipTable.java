@@ -31,8 +31,12 @@ final class OwnershipTable {
   private static final class Entry implements Runnable {
     final OwnershipTable table;
     final ObjectId id;
-    /** Replaced (under the entry's monitor) when a lost object is made again. */
-    volatile CompletableFuture<ObjectValue> value;
+    /**
+     * The {@link ObjectValue} once known, else a {@code CompletableFuture<ObjectValue>} that
+     * readers wait on: a known value needs no future (24 bytes an object, most of them puts).
+     * Replaced under the entry's monitor.
+     */
+    volatile Object value;
     /** Live refs in this JVM; changed through {@link #LOCAL_REFS} (an AtomicInteger costs 16 bytes more). */
     volatile int localRefs;
     /**
@@ -49,10 +53,25 @@ final class OwnershipTable {
     /** Other processes holding refs to it; null until the first (guarded by the entry's monitor). */
     Borrowers borrowers;
 
-    Entry(OwnershipTable table, ObjectId id, CompletableFuture<ObjectValue> value) {
+    Entry(OwnershipTable table, ObjectId id, Object value) {
       this.table = table;
       this.id = id;
       this.value = value;
+    }
+
+    ObjectValue now() {
+      Object v = value;
+      return v instanceof ObjectValue known ? known : futureOf(v).getNow(null);
+    }
+
+    CompletableFuture<ObjectValue> future() {
+      Object v = value;
+      return v instanceof ObjectValue known ? CompletableFuture.completedFuture(known) : futureOf(v);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static CompletableFuture<ObjectValue> futureOf(Object v) {
+      return (CompletableFuture<ObjectValue>) v;
     }
 
     /** One ref to this object became unreachable. Must not hold a ref, or it never would. */
@@ -160,7 +179,7 @@ final class OwnershipTable {
       return new Changed();
     }
     synchronized (e) {
-      if (e.value.getNow(null) != lost) {
+      if (e.now() != lost) {
         return new Changed();
       }
       Lineage l = e.lineage;
@@ -181,7 +200,7 @@ final class OwnershipTable {
           return new Remake(l, e.reconstructions);
         }
       }
-      e.value = CompletableFuture.completedFuture(ObjectValue.failed(error));
+      e.value = ObjectValue.failed(error);
       return new Failed(error);
     }
   }
@@ -211,7 +230,7 @@ final class OwnershipTable {
   java.util.Map<ObjectId, ObjectValue> stored() {
     java.util.Map<ObjectId, ObjectValue> out = new java.util.HashMap<>();
     objects.forEach((id, e) -> {
-      ObjectValue v = e.value.getNow(null);
+      ObjectValue v = e.now();
       if (v != null && v.isStored()) {
         out.put(id, v);
       }
@@ -237,7 +256,7 @@ final class OwnershipTable {
 
   /** A new ready object (a put) and the first ref to it. */
   <T> ObjectRefImpl<T> addReady(ObjectId id, ObjectValue v, Address owner) {
-    objects.put(id, new Entry(this, id, CompletableFuture.completedFuture(v)));
+    objects.put(id, new Entry(this, id, v));
     return track(new ObjectRefImpl<>(id, owner));
   }
 
@@ -271,7 +290,7 @@ final class OwnershipTable {
     }
     dropLineage(e);
     e.contained = null; // what the value named may go now
-    ObjectValue v = e.value.getNow(null);
+    ObjectValue v = e.now();
     if (v != null) {
       onFree.freed(e.id, v, copiesOf(e));
     }
@@ -366,7 +385,17 @@ final class OwnershipTable {
     if (!v.isStored()) {
       dropLineage(e); // only store copies can be lost while this owner lives
     }
-    if (e.value.complete(v) && !objects.containsKey(id)) {
+    Object now = e.value;
+    // completed off the monitor: waiters' callbacks run right here
+    boolean completed = !(now instanceof ObjectValue) && Entry.futureOf(now).complete(v);
+    if (completed) {
+      synchronized (e) {
+        if (e.value == now) {
+          e.value = v; // readers that waited hold the future; later ones need none
+        }
+      }
+    }
+    if (completed && !objects.containsKey(id)) {
       onFree.freed(id, v, copiesOf(e)); // its last ref went while we completed it (a second delete is harmless)
     }
   }
@@ -393,7 +422,7 @@ final class OwnershipTable {
 
   CompletableFuture<ObjectValue> get(ObjectId id) {
     Entry e = objects.get(id);
-    return e == null ? null : e.value;
+    return e == null ? null : e.future();
   }
 
   int size() {
