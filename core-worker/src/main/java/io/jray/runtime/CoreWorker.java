@@ -562,8 +562,12 @@ public final class CoreWorker implements JRayRuntime {
         } catch (ObjectLostException e) {
           // no copy could be fetched: an owner with the lineage makes it again, and this get waits
           ObjectId id = refs.get(i).id();
-          if (!owns(id) || !v.isStored()) {
+          if (!v.isStored()) {
             throw e;
+          }
+          if (!owns(id)) {
+            f = askOwnerAgain((ObjectRefImpl<?>) refs.get(i), v, e, deadline);
+            continue;
           }
           f = recover(id, v, e.getMessage());
           if (!f.isDone()) {
@@ -577,6 +581,48 @@ public final class CoreWorker implements JRayRuntime {
     // the owner would free the object while it is being read
     java.lang.ref.Reference.reachabilityFence(refs);
     return out;
+  }
+
+  /**
+   * How long a borrower waits for the owner to make a lost object again: the owner starts when GCS
+   * declares the dead node dead (health-check period × failure threshold, 5 s by default), so the
+   * wait covers that detection with room to spare, and is bounded so that a get never hangs.
+   */
+  private static long lostBorrowWaitNanos() {
+    long detectMs = JRayConfig.getLong(JRayConfig.HEALTH_PERIOD_MS) * JRayConfig.getLong(
+        JRayConfig.HEALTH_FAILURE_THRESHOLD) + JRayConfig.getLong(JRayConfig.HEALTH_TIMEOUT_MS);
+    return TimeUnit.MILLISECONDS.toNanos(Math.max(30_000, 3 * detectMs));
+  }
+
+  /**
+   * Every copy of a borrowed object {@code lost} named is gone. Its owner makes it again once it
+   * learns that the node died (lineage permitting), so this asks the owner again until it names
+   * another value (a new location, or an error saying why not), or the wait runs out and the loss
+   * is the answer.
+   */
+  private CompletableFuture<ObjectValue> askOwnerAgain(ObjectRefImpl<?> ref, ObjectValue lost,
+      ObjectLostException e, long deadline) {
+    long until = Math.min(deadline, System.nanoTime() + lostBorrowWaitNanos());
+    LOG.info("object {}: no copy could be read; waiting for its owner to make it again", ref.id());
+    while (true) {
+      long left = until - System.nanoTime();
+      if (left <= 0) {
+        throw e;
+      }
+      ObjectValue now;
+      try {
+        Thread.sleep(Math.min(500, TimeUnit.NANOSECONDS.toMillis(left)));
+        now = fetcher.fetch(ref).get(Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        throw e;
+      } catch (ExecutionException | TimeoutException te) {
+        throw e;
+      }
+      if (!now.isStored() || !now.stored().equals(lost.stored())) {
+        return CompletableFuture.completedFuture(now);
+      }
+    }
   }
 
   private Object decode(ObjectValue v, ObjectRef<?> ref) {

@@ -95,6 +95,20 @@ class ReconstructionIT {
   }
 
   @Test
+  @org.junit.jupiter.api.Order(3) // kills node d
+  void anObjectOwnedByAWorkerIsMadeAgainByThatWorkerWhenItsNodeDies() throws Exception {
+    long expected = ObjectStoreIT.crc(TestTasks.bytes(SIZE, 6));
+    // a worker on the head node owns it; the object itself is made on d; the driver only borrows it
+    List<ObjectRef<byte[]>> inner = JRay.task(TestTasks::makeNearAndReturn, d.ready().get("node_id"), SIZE, 6L)
+        .setSchedulingStrategy(near(cluster.raylet(0))).remote().get(Duration.ofMinutes(2));
+    assertThat(CoreWorker.current().owns(inner.get(0).id())).isFalse();
+    kill(d);
+    // the owner hears of d's death from GCS and runs the task again on a surviving node; the
+    // driver's get waits for that instead of failing
+    assertThat(ObjectStoreIT.crc(inner.get(0).get(Duration.ofMinutes(3)))).isEqualTo(expected);
+  }
+
+  @Test
   @org.junit.jupiter.api.Order(2) // kills node b
   void anObjectWhoseTaskHasNoRetriesLeftFailsWithReconstructionFailed() throws Exception {
     ObjectRef<byte[]> made = JRay.task(TestTasks::bytes, SIZE, 4L).setSchedulingStrategy(near(b))

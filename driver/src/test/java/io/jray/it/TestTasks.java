@@ -191,6 +191,19 @@ public final class TestTasks {
     return new long[] {ProcessHandle.current().pid(), 0};
   }
 
+  /**
+   * Has a task make {@code size} bytes preferably on node {@code nodeHex} (elsewhere once it is
+   * gone), waits until they exist, and returns the ref inside a list: this worker owns the object,
+   * the caller borrows it.
+   */
+  public static List<ObjectRef<byte[]>> makeNearAndReturn(String nodeHex, int size, long seed) {
+    ObjectRef<byte[]> made = JRay.task(TestTasks::bytes, size, seed)
+        .setSchedulingStrategy(io.jray.api.SchedulingStrategy.nodeAffinity(io.jray.api.NodeId.fromHex(nodeHex), true))
+        .remote();
+    JRay.wait(List.of(made), 1, java.time.Duration.ofMinutes(2));
+    return List.of(made);
+  }
+
   /** What {@link #putAndHold} hands back: refs this worker owns, and its pid. */
   public record Held(List<ObjectRef<byte[]>> refs, long pid) {}
 
