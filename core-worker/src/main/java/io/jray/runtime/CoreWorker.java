@@ -478,6 +478,25 @@ public final class CoreWorker implements JRayRuntime {
     }
   }
 
+  /**
+   * Why this worker should not exit now, or null if it may: objects it owns would die with it,
+   * and borrowers would get {@code OwnerDiedException} (Ray keeps such workers too). Refs that are
+   * garbage but not yet collected count as owned, so a refusal also starts a collection: the next
+   * request may find them gone.
+   */
+  String reasonToStay() {
+    TaskExecutor ex = executor;
+    if (ex != null && !ex.idle()) {
+      return "running a task";
+    }
+    int owned = table.size();
+    if (owned == 0) {
+      return null;
+    }
+    borrowReleaser.execute(System::gc);
+    return "owns " + owned + " objects that other processes may still read";
+  }
+
   /** The executor ran out of tasks (workers only). */
   void executorIdle() {
     IdleCollector c = idleCollector;

@@ -176,8 +176,15 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
 
   @Override
   public void exit(ExitRequest req, StreamObserver<ExitReply> reply) {
+    String declined = req.getIfIdle() ? worker.reasonToStay() : null;
+    if (declined != null) {
+      LOG.info("asked to exit ({}), staying: {}", req.getReason(), declined);
+      reply.onNext(ExitReply.newBuilder().setExiting(false).setDeclinedBecause(declined).build());
+      reply.onCompleted();
+      return;
+    }
     LOG.info("asked to exit: {}", req.getReason());
-    reply.onNext(ExitReply.getDefaultInstance());
+    reply.onNext(ExitReply.newBuilder().setExiting(true).build());
     reply.onCompleted();
     Thread.ofVirtual().start(() -> System.exit(0));
   }

@@ -204,6 +204,16 @@ public final class TestTasks {
     return List.of(made);
   }
 
+  /**
+   * {@link #putAndHold} here, then waits for a nested {@link #putAndHold} (which gets a second
+   * worker): two workers that own objects.
+   */
+  public static long putHoldAndNest(int size) {
+    putAndHold(size);
+    JRay.task(TestTasks::putAndHold, size).remote().get();
+    return ProcessHandle.current().pid();
+  }
+
   /** What {@link #putAndHold} hands back: refs this worker owns, and its pid. */
   public record Held(List<ObjectRef<byte[]>> refs, long pid) {}
 

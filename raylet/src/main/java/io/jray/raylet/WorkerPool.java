@@ -214,15 +214,60 @@ final class WorkerPool {
   private void stopIdleAbove(int keep, long idleMs) {
     long now = System.currentTimeMillis();
     Map<JobId, Integer> idle = new java.util.HashMap<>();
-    for (WorkerProcess w : List.copyOf(workers.values())) {
+    // workers that own objects count first among those kept, so the others are the ones asked
+    List<WorkerProcess> candidates = new java.util.ArrayList<>(workers.values());
+    candidates.sort(java.util.Comparator.comparing((WorkerProcess w) -> !w.ownsObjects));
+    for (WorkerProcess w : candidates) {
       if (w.state == WorkerProcess.State.IDLE) {
         int n = idle.merge(w.jobId, 1, Integer::sum);
         if (n > keep && now - w.idleSinceMs > idleMs) {
-          kill(w, "idle for " + (now - w.idleSinceMs) + " ms with " + keep + " idle workers of job " + w.jobId
+          askToExit(w, "idle for " + (now - w.idleSinceMs) + " ms with " + keep + " idle workers of job " + w.jobId
               + " kept");
         }
       }
     }
+  }
+
+  /**
+   * Asks an idle worker to exit; it declines while it owns objects (they would die with it, as
+   * Ray's workers decline too) and is then kept, and asked again after another idle period. One
+   * that does not answer is stopped.
+   */
+  private void askToExit(WorkerProcess w, String why) {
+    w.state = WorkerProcess.State.EXITING;
+    io.grpc.ManagedChannel ch = io.jray.common.grpc.Rpc.channel(node.host(), w.port, node.token());
+    io.jray.proto.CoreWorkerServiceGrpc.newStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS).exit(
+        io.jray.proto.ExitRequest.newBuilder().setReason(why).setIfIdle(true).build(),
+        new io.grpc.stub.StreamObserver<>() {
+          @Override
+          public void onNext(io.jray.proto.ExitReply r) {
+            loop.execute(() -> {
+              if (r.getExiting()) {
+                LOG.info("stopping {}: {}", w, why);
+              } else if (w.state == WorkerProcess.State.EXITING) {
+                LOG.info("keeping {}: {}", w, r.getDeclinedBecause());
+                w.ownsObjects = r.getDeclinedBecause().startsWith("owns");
+                markIdle(w);
+                onIdle.run();
+              }
+            });
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            ch.shutdownNow();
+            loop.execute(() -> {
+              if (w.state == WorkerProcess.State.EXITING) {
+                kill(w, why + "; it did not answer a request to exit (" + t + ")");
+              }
+            });
+          }
+
+          @Override
+          public void onCompleted() {
+            ch.shutdownNow();
+          }
+        });
   }
 
   List<WorkerProcess> all() {

@@ -5,7 +5,8 @@ import io.jray.api.WorkerId;
 
 /** One worker JVM this raylet started, as the worker pool sees it. State of the raylet loop. */
 final class WorkerProcess {
-  enum State { STARTING, IDLE, LEASED, DEAD }
+  /** EXITING: asked to exit while idle; not leased out while it answers. */
+  enum State { STARTING, IDLE, LEASED, EXITING, DEAD }
 
   final WorkerId id;
   final JobId jobId;
@@ -14,6 +15,8 @@ final class WorkerProcess {
   int port;
   long idleSinceMs;
   Lease lease;
+  /** It declined the last request to exit because it owns objects: kept first from then on. */
+  boolean ownsObjects;
 
   WorkerProcess(WorkerId id, JobId jobId, Process process) {
     this.id = id;

@@ -50,7 +50,7 @@ public final class JRayConfig {
       key("worker.start-timeout-ms", "60000", "how long a worker JVM may take to register");
   public static final Key WORKER_IDLE_KILL_MS =
       key("worker.idle-kill-ms", "60000",
-          "a job's idle workers above the node's CPU count are stopped after this");
+          "a job's idle workers above the node's CPU count are asked to exit after this (owners of objects decline)");
   public static final Key LEASE_IDLE_MS =
       key("lease.idle-ms", "50", "an owner returns a leased worker after its queue was empty this long");
   public static final Key PUSH_PIPELINE_DEPTH =
