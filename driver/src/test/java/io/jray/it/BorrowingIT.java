@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jray.api.Func0;
 import io.jray.api.JRay;
-import io.jray.api.NodeId;
 import io.jray.api.ObjectId;
 import io.jray.api.ObjectRef;
 import io.jray.api.SchedulingStrategy;
@@ -52,11 +51,11 @@ class BorrowingIT {
   }
 
   private static SchedulingStrategy onNodeB() {
-    return SchedulingStrategy.nodeAffinity(NodeId.fromHex(nodeB()), false);
+    return TestCluster.on(cluster.raylet(1));
   }
 
   private static SchedulingStrategy onHead() {
-    return SchedulingStrategy.nodeAffinity(NodeId.fromHex(cluster.raylet(0).ready().get("node_id")), false);
+    return TestCluster.on(cluster.raylet(0));
   }
 
   /** Runs {@code fn} (answering its worker's pid first) until the worker {@code pid} ran it. */

@@ -40,7 +40,7 @@ class ObjectTransferIT {
   }
 
   private static SchedulingStrategy on(ClusterLauncher.Started node) {
-    return SchedulingStrategy.nodeAffinity(NodeId.fromHex(node.ready().get("node_id")), false);
+    return TestCluster.on(node);
   }
 
   private static StoreStats store(ClusterLauncher.Started node) {

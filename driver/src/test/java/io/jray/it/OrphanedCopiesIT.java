@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jray.api.JRay;
-import io.jray.api.NodeId;
 import io.jray.api.ObjectRef;
 import io.jray.api.SchedulingStrategy;
 import io.jray.api.exception.OwnerDiedException;
@@ -49,7 +48,7 @@ class OrphanedCopiesIT {
   }
 
   private static SchedulingStrategy on(ClusterLauncher.Started node) {
-    return SchedulingStrategy.nodeAffinity(NodeId.fromHex(node.ready().get("node_id")), false);
+    return TestCluster.on(node);
   }
 
   private static StoreStats store(ClusterLauncher.Started node) {

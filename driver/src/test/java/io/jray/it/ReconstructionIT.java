@@ -47,7 +47,7 @@ class ReconstructionIT {
 
   /** Preferably on {@code node}; elsewhere once it is gone (so a re-execution has somewhere to run). */
   private static SchedulingStrategy near(ClusterLauncher.Started node) {
-    return SchedulingStrategy.nodeAffinity(NodeId.fromHex(node.ready().get("node_id")), true);
+    return TestCluster.near(node);
   }
 
   private static void kill(ClusterLauncher.Started node) throws Exception {

@@ -52,6 +52,21 @@ final class TestCluster implements AutoCloseable {
     return cluster.raylets().get(i);
   }
 
+  /** The node id (hex) of a raylet this cluster started. */
+  static String nodeHex(ClusterLauncher.Started raylet) {
+    return raylet.ready().get("node_id");
+  }
+
+  /** Only on that raylet's node. */
+  static io.jray.api.SchedulingStrategy on(ClusterLauncher.Started raylet) {
+    return io.jray.api.SchedulingStrategy.nodeAffinity(io.jray.api.NodeId.fromHex(nodeHex(raylet)), false);
+  }
+
+  /** Preferably on that raylet's node; elsewhere once it is gone (so a re-execution has somewhere to run). */
+  static io.jray.api.SchedulingStrategy near(ClusterLauncher.Started raylet) {
+    return io.jray.api.SchedulingStrategy.nodeAffinity(io.jray.api.NodeId.fromHex(nodeHex(raylet)), true);
+  }
+
   /** Connects this JVM as a driver. */
   TestCluster connect() {
     System.setProperty(JRayConfig.AUTH_TOKEN.propertyName(), cluster.token());
