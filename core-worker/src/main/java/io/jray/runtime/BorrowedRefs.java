@@ -157,7 +157,12 @@ final class BorrowedRefs {
     return value;
   }
 
-  private void send(Address owner, List<BorrowChange> changes) {
+  /**
+   * Registers {@code changes} at {@code owner} now (also for another process: a result's hand-off).
+   * An owner that cannot be reached is logged, not thrown: reading its objects raises
+   * {@code OwnerDiedException}, which is what the user sees.
+   */
+  void send(Address owner, List<BorrowChange> changes) {
     try {
       List<ObjectId> unknown = owners.add(owner, changes);
       if (!unknown.isEmpty()) {
@@ -172,7 +177,7 @@ final class BorrowedRefs {
     }
   }
 
-  private static BorrowChange change(ObjectId id, Borrow b) {
+  static BorrowChange change(ObjectId id, Borrow b) {
     return BorrowChange.newBuilder().setObjectId(ByteString.copyFrom(id.bytes())).setToken(b.toProto()).build();
   }
 

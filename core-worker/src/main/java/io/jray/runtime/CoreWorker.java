@@ -125,7 +125,7 @@ public final class CoreWorker implements JRayRuntime {
         }, this::argumentLost, new TaskSubmitter.ResultRefs() {
           @Override
           public ObjectRefImpl<?> adopt(ObjectRefImpl<?> ref, Borrow handoff) {
-            return adoptResultRef(ref, handoff);
+            return CoreWorker.this.adopt(ref, handoff);
           }
 
           @Override
@@ -399,11 +399,14 @@ public final class CoreWorker implements JRayRuntime {
 
   /** Counts a ref to an object owned here that was deserialized in this JVM. */
   <T> ObjectRefImpl<T> adopt(ObjectRefImpl<T> ref) {
-    return ref.ownedBy(self.getWorkerId().toByteArray()) ? table.track(ref) : borrowed.track(ref);
+    return adopt(ref, null);
   }
 
-  /** Counts a ref that arrived in a task result; {@code handoff} is the borrow made for this process, or null. */
-  ObjectRefImpl<?> adoptResultRef(ObjectRefImpl<?> ref, Borrow handoff) {
+  /**
+   * Counts a ref that arrived here: as owned, or as borrowed; {@code handoff} is a borrow already
+   * made for this process (a task result's), or null to register one.
+   */
+  <T> ObjectRefImpl<T> adopt(ObjectRefImpl<T> ref, Borrow handoff) {
     return ref.ownedBy(self.getWorkerId().toByteArray()) ? table.track(ref) : borrowed.track(ref, handoff);
   }
 
@@ -442,18 +445,10 @@ public final class CoreWorker implements JRayRuntime {
       if (ref.ownedBy(self.getWorkerId().toByteArray())) {
         table.addBorrower(ref.id(), b);
       } else {
-        remote.computeIfAbsent(ref.owner(), o -> new ArrayList<>()).add(io.jray.proto.BorrowChange.newBuilder()
-            .setObjectId(ByteString.copyFrom(ref.id().bytes())).setToken(b.toProto()).build());
+        remote.computeIfAbsent(ref.owner(), o -> new ArrayList<>()).add(BorrowedRefs.change(ref.id(), b));
       }
     }
-    remote.forEach((owner, changes) -> {
-      try {
-        ownerLink.add(owner, changes);
-      } catch (RuntimeException e) {
-        LOG.warn("cannot register the caller as borrower of {} objects at owner {}:{}: {}", changes.size(),
-            owner.getHost(), owner.getPort(), e.toString());
-      }
-    });
+    remote.forEach(borrowed::send);
     return out;
   }
 

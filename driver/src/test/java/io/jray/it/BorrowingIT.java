@@ -47,7 +47,7 @@ class BorrowingIT {
   }
 
   private static String nodeB() {
-    return cluster.raylet(1).ready().get("node_id");
+    return TestCluster.nodeHex(cluster.raylet(1));
   }
 
   private static SchedulingStrategy onNodeB() {

@@ -1,5 +1,6 @@
 package io.jray.it;
 
+import static io.jray.it.TestCluster.on;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -37,10 +38,6 @@ class ObjectTransferIT {
   @AfterAll
   static void stop() {
     cluster.close();
-  }
-
-  private static SchedulingStrategy on(ClusterLauncher.Started node) {
-    return TestCluster.on(node);
   }
 
   private static StoreStats store(ClusterLauncher.Started node) {

@@ -1,5 +1,6 @@
 package io.jray.it;
 
+import static io.jray.it.TestCluster.near;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -43,11 +44,6 @@ class ReconstructionIT {
   @AfterAll
   static void stop() {
     cluster.close();
-  }
-
-  /** Preferably on {@code node}; elsewhere once it is gone (so a re-execution has somewhere to run). */
-  private static SchedulingStrategy near(ClusterLauncher.Started node) {
-    return TestCluster.near(node);
   }
 
   private static void kill(ClusterLauncher.Started node) throws Exception {
