@@ -1,5 +1,6 @@
 package io.jray.runtime;
 
+import io.jray.common.proto.ProtoIds;
 import com.google.protobuf.ByteString;
 import io.jray.api.NodeId;
 import io.jray.api.WorkerId;
@@ -17,7 +18,7 @@ record Borrow(WorkerId worker, NodeId node, long id) {
   }
 
   static Borrow fromProto(BorrowToken t) {
-    return new Borrow(WorkerId.fromBytes(t.getWorkerId().toByteArray()), NodeId.fromBytes(t.getNodeId().toByteArray()),
+    return new Borrow(ProtoIds.workerId(t.getWorkerId()), ProtoIds.nodeId(t.getNodeId()),
         t.getId());
   }
 
@@ -27,7 +28,7 @@ record Borrow(WorkerId worker, NodeId node, long id) {
   }
 
   BorrowToken toProto() {
-    return BorrowToken.newBuilder().setWorkerId(ByteString.copyFrom(worker.bytes()))
-        .setNodeId(ByteString.copyFrom(node.bytes())).setId(id).build();
+    return BorrowToken.newBuilder().setWorkerId(ProtoIds.bytes(worker))
+        .setNodeId(ProtoIds.bytes(node)).setId(id).build();
   }
 }

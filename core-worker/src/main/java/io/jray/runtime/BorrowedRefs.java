@@ -1,6 +1,8 @@
 package io.jray.runtime;
 
+import io.jray.common.proto.ProtoIds;
 import com.google.protobuf.ByteString;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.jray.api.NodeId;
 import io.jray.api.ObjectId;
 import io.jray.api.WorkerId;
@@ -33,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * <p>A task result's refs arrive already registered for the caller by the worker that ran the
  * task (a hand-off, {@link #track(ObjectRefImpl, Borrow)}): the worker's own borrow may end the
  * moment it replies.
+ *
+ * <p>Threads: any. The loans map is concurrent; each loan's count and registrations are guarded
+ * by the loan's monitor, and no call leaves the process under it. A registration is a blocking
+ * call on the thread that decoded the ref (after the decode, outside any monitor); endings are
+ * queued and sent in batches on the {@code borrow-release} thread. The open decode batch is per
+ * thread (a {@code ThreadLocal}): it never crosses threads, so it needs no lock.
  */
 final class BorrowedRefs {
   private static final Logger LOG = LoggerFactory.getLogger(BorrowedRefs.class);
@@ -53,9 +61,11 @@ final class BorrowedRefs {
   private final class Loan implements Runnable {
     final ObjectId id;
     final Address owner;
-    /** Guarded by this loan's monitor, as are the fields below. */
+    @GuardedBy("this")
     int refs;
+    @GuardedBy("this")
     final List<Borrow> registrations = new ArrayList<>(1);
+    @GuardedBy("this")
     boolean ended;
 
     Loan(ObjectId id, Address owner) {
@@ -178,7 +188,7 @@ final class BorrowedRefs {
   }
 
   static BorrowChange change(ObjectId id, Borrow b) {
-    return BorrowChange.newBuilder().setObjectId(ByteString.copyFrom(id.bytes())).setToken(b.toProto()).build();
+    return BorrowChange.newBuilder().setObjectId(ProtoIds.bytes(id)).setToken(b.toProto()).build();
   }
 
   private void released(Loan l) {

@@ -1,5 +1,6 @@
 package io.jray.runtime;
 
+import io.jray.common.proto.ProtoIds;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.jray.api.ObjectId;
@@ -15,7 +16,15 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** What other processes ask a core worker: run these tasks (workers), give me this object (owners). */
+/**
+ * What other processes ask a core worker: run these tasks (workers), give me this object, where
+ * are its copies, these borrows began or ended (owners), exit.
+ *
+ * <p>Threads: handlers run on gRPC's netty threads ({@code directExecutor}) and never block: a
+ * pushed batch is only enqueued for {@code task-executor}; a {@code GetObject} long poll answers
+ * from a callback on the object's future, on whichever thread completes it (the owner's result
+ * thread, outside every monitor). Every request is checked whole before any of it applies.
+ */
 final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerServiceImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(CoreWorkerRpcService.class);
   private final CoreWorker worker;
@@ -26,7 +35,7 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
 
   @Override
   public StreamObserver<PushTaskRequest> pushTasks(StreamObserver<PushTaskReply> out) {
-    TaskExecutor executor = worker.executor();
+    TaskReceiver executor = worker.receiver();
     if (executor == null) {
       out.onError(Status.FAILED_PRECONDITION.withDescription("a driver does not execute tasks").asRuntimeException());
       return new StreamObserver<>() {
@@ -40,7 +49,7 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
         public void onCompleted() {}
       };
     }
-    TaskExecutor.ResultSink sink = new TaskExecutor.ResultSink(out);
+    TaskReceiver.ResultSink sink = new TaskReceiver.ResultSink(out);
     return new StreamObserver<>() {
       @Override
       public void onNext(PushTaskRequest r) {
@@ -73,7 +82,7 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
           + req.getObjectId().size()).asRuntimeException());
       return;
     }
-    ObjectId id = ObjectId.fromBytes(req.getObjectId().toByteArray());
+    ObjectId id = ProtoIds.objectId(req.getObjectId());
     CompletableFuture<ObjectValue> f = worker.ownedObject(id);
     if (f == null) {
       reply.onNext(GetObjectReply.newBuilder().setStatus(GetObjectReply.Status.NOT_FOUND).build());
@@ -105,8 +114,8 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
           + " bytes and node_id " + io.jray.api.NodeId.SIZE).asRuntimeException());
       return;
     }
-    worker.copyAdded(ObjectId.fromBytes(req.getObjectId().toByteArray()),
-        io.jray.api.NodeId.fromBytes(req.getNodeId().toByteArray()));
+    worker.directory().copyAdded(ProtoIds.objectId(req.getObjectId()),
+        ProtoIds.nodeId(req.getNodeId()));
     reply.onNext(io.jray.proto.AddObjectLocationReply.getDefaultInstance());
     reply.onCompleted();
   }
@@ -119,9 +128,9 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
           .asRuntimeException());
       return;
     }
-    ObjectId id = ObjectId.fromBytes(req.getObjectId().toByteArray());
+    ObjectId id = ProtoIds.objectId(req.getObjectId());
     var b = io.jray.proto.GetObjectLocationsReply.newBuilder().setFound(worker.owns(id));
-    worker.locationsOf(id).forEach(n -> b.addNodeIds(com.google.protobuf.ByteString.copyFrom(n.bytes())));
+    worker.locationsOf(id).forEach(n -> b.addNodeIds(ProtoIds.bytes(n)));
     reply.onNext(b.build());
     reply.onCompleted();
   }
@@ -134,8 +143,8 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
       return;
     }
     var b = io.jray.proto.AddBorrowersReply.newBuilder();
-    for (ObjectId id : worker.borrowersAdded(c.ids, c.borrows)) {
-      b.addUnknownObjectIds(com.google.protobuf.ByteString.copyFrom(id.bytes()));
+    for (ObjectId id : worker.refs().borrowersAdded(c.ids, c.borrows)) {
+      b.addUnknownObjectIds(ProtoIds.bytes(id));
     }
     reply.onNext(b.build());
     reply.onCompleted();
@@ -148,7 +157,7 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
     if (c == null) {
       return;
     }
-    worker.borrowersRemoved(c.ids, c.borrows);
+    worker.refs().borrowersRemoved(c.ids, c.borrows);
     reply.onNext(io.jray.proto.RemoveBorrowersReply.getDefaultInstance());
     reply.onCompleted();
   }
@@ -167,7 +176,7 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
               .asRuntimeException());
           return null;
         }
-        ids.add(ObjectId.fromBytes(ch.getObjectId().toByteArray()));
+        ids.add(ProtoIds.objectId(ch.getObjectId()));
         borrows.add(b);
       }
       return new Changes(ids, borrows);

@@ -1,5 +1,6 @@
 package io.jray.runtime;
 
+import io.jray.common.proto.ProtoIds;
 import io.jray.api.NodeId;
 import io.jray.api.WorkerId;
 import io.jray.common.concurrent.EventLoop;
@@ -30,14 +31,14 @@ final class DeathSubscription implements AutoCloseable {
 
   private static void deliver(CoreWorker cw, PubMessage m) {
     if (m.hasNode() && m.getNode().getState() == NodeInfo.State.DEAD) {
-      NodeId node = NodeId.fromBytes(m.getNode().getNodeId().toByteArray());
+      NodeId node = ProtoIds.nodeId(m.getNode().getNodeId());
       if (node.equals(cw.nodeId())) {
         cw.localNodeDied(m.getNode().getDeathReason());
       }
       cw.nodeDied(node);
     } else if (m.hasWorkerDeath()) {
-      cw.workerDied(WorkerId.fromBytes(m.getWorkerDeath().getWorkerId().toByteArray()),
-          NodeId.fromBytes(m.getWorkerDeath().getNodeId().toByteArray()));
+      cw.workerDied(ProtoIds.workerId(m.getWorkerDeath().getWorkerId()),
+          ProtoIds.nodeId(m.getWorkerDeath().getNodeId()));
     }
   }
 

@@ -1,5 +1,6 @@
 package io.jray.runtime;
 
+import io.jray.common.proto.ProtoIds;
 import com.google.protobuf.ByteString;
 import io.grpc.StatusRuntimeException;
 import io.jray.api.JobId;
@@ -143,8 +144,8 @@ final class DriverConnection {
     ByteString jobBytes = gcs.blocking().addJob(AddJobRequest.newBuilder().setJob(JobInfo.newBuilder()
         .setDriverHost(host).setDriverPid(pid).addAllClasspath(classpath).addAllPackages(packages)
         .setDriverNodeId(local.getNodeId())).build()).getJobId();
-    JobId jobId = JobId.fromBytes(jobBytes.toByteArray());
-    NodeId nodeId = NodeId.fromBytes(local.getNodeId().toByteArray());
+    JobId jobId = ProtoIds.jobId(jobBytes);
+    NodeId nodeId = ProtoIds.nodeId(local.getNodeId());
     Address raylet = Address.newBuilder().setHost(local.getHost()).setPort(local.getRayletPort())
         .setNodeId(local.getNodeId()).build();
     CoreWorker cw = new CoreWorker(true, jobId, nodeId, WorkerId.random(), raylet, host, token);
@@ -175,7 +176,7 @@ final class DriverConnection {
         // nobody can reach this owner any more, though its JVM may run on: every node frees the
         // copies of its objects now rather than when the process exits
         gcs.blocking().withDeadlineAfter(5, TimeUnit.SECONDS).reportWorkerDeath(io.jray.proto.WorkerDeath.newBuilder()
-            .setWorkerId(ByteString.copyFrom(cw.workerId().bytes())).setNodeId(local.getNodeId()).setJobId(jobBytes)
+            .setWorkerId(ProtoIds.bytes(cw.workerId())).setNodeId(local.getNodeId()).setJobId(jobBytes)
             .setIsDriver(true).setReason("JRay.shutdown()").build());
       } catch (RuntimeException e) {
         LOG.warn("job {}: cannot tell GCS the driver left; its objects are freed when its process exits: {}", jobId,

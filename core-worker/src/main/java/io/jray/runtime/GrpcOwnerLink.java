@@ -1,5 +1,7 @@
 package io.jray.runtime;
 
+import io.jray.common.proto.ProtoIds;
+import io.jray.common.grpc.ChannelPool;
 import io.grpc.StatusRuntimeException;
 import io.jray.api.ObjectId;
 import io.jray.proto.AddBorrowersRequest;
@@ -13,21 +15,21 @@ import java.util.concurrent.TimeUnit;
 /** {@link OwnerLink} over the owners' core worker endpoints. */
 final class GrpcOwnerLink implements OwnerLink {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GrpcOwnerLink.class);
-  private final ChannelCache channels;
+  private final ChannelPool channels;
 
-  GrpcOwnerLink(ChannelCache channels) {
+  GrpcOwnerLink(ChannelPool channels) {
     this.channels = channels;
   }
 
   private CoreWorkerServiceGrpc.CoreWorkerServiceBlockingStub stub(Address owner) {
-    return CoreWorkerServiceGrpc.newBlockingStub(channels.get(owner.getHost(), owner.getPort()))
+    return CoreWorkerServiceGrpc.newBlockingStub(channels.get(owner))
         .withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 
   @Override
   public List<ObjectId> add(Address owner, List<BorrowChange> borrows) {
     return stub(owner).addBorrowers(AddBorrowersRequest.newBuilder().addAllBorrows(borrows).build())
-        .getUnknownObjectIdsList().stream().map(b -> ObjectId.fromBytes(b.toByteArray())).toList();
+        .getUnknownObjectIdsList().stream().map(b -> ProtoIds.objectId(b)).toList();
   }
 
   @Override

@@ -1,25 +1,42 @@
 package io.jray.runtime;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
+import io.jray.common.proto.ProtoIds;
 import io.jray.proto.Address;
 import io.jray.proto.PushTaskRequest;
 import java.util.HashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A worker this owner holds a lease on, with the one stream that carries batches of tasks to it
- * and results back (DESIGN §4, §11). Guarded by the submitter's monitor.
+ * and results back (DESIGN §4, §11).
+ *
+ * <p>Threads: the lease's state is guarded by the submitter's monitor. The stream is written
+ * after that monitor is released ({@link Outbox}), by whichever thread decided the write, so
+ * writes are serialized by the stream's own lock: a gRPC stream takes one writer at a time. That
+ * lock guards nothing else and nothing is taken under it.
  */
 final class LeasedWorker {
+  private static final Logger LOG = LoggerFactory.getLogger(LeasedWorker.class);
   final ByteString leaseId;
   final Address worker;
   final Address raylet;
   final SchedulingQueue queue;
+  @GuardedBy("NormalTaskSubmitter.this")
   final Map<ByteString, PendingTask> inflight = new HashMap<>();
-  StreamObserver<PushTaskRequest> stream;
+  @GuardedBy("NormalTaskSubmitter.this")
   long lastActiveNanos;
+  @GuardedBy("NormalTaskSubmitter.this")
   boolean closed;
+  private final Object writeLock = new Object();
+  /** Set once, before the lease joins its queue. */
+  private volatile StreamObserver<PushTaskRequest> stream;
+  @GuardedBy("writeLock")
+  private boolean streamClosed;
 
   LeasedWorker(ByteString leaseId, Address worker, Address raylet, SchedulingQueue queue) {
     this.leaseId = leaseId;
@@ -28,9 +45,42 @@ final class LeasedWorker {
     this.queue = queue;
   }
 
+  void open(StreamObserver<PushTaskRequest> s) {
+    stream = s;
+  }
+
+  /** Sends a batch of tasks; a broken stream is reported by its own onError, so this only logs. */
+  void send(PushTaskRequest batch) {
+    synchronized (writeLock) {
+      if (streamClosed) {
+        return;
+      }
+      try {
+        stream.onNext(batch);
+      } catch (RuntimeException e) {
+        LOG.debug("{}: push failed: {}", this, e.toString());
+      }
+    }
+  }
+
+  /** Half-closes the stream: the worker finishes and the lease ends. */
+  void closeStream() {
+    synchronized (writeLock) {
+      if (streamClosed || stream == null) {
+        return;
+      }
+      streamClosed = true;
+      try {
+        stream.onCompleted();
+      } catch (RuntimeException ignored) {
+        // already broken: the raylet learns from the return that follows
+      }
+    }
+  }
+
   @Override
   public String toString() {
-    return "lease on worker " + io.jray.api.WorkerId.fromBytes(worker.getWorkerId().toByteArray()) + " ("
-        + worker.getHost() + ":" + worker.getPort() + ")";
+    return "lease on worker " + ProtoIds.workerId(worker.getWorkerId()) + " (" + worker.getHost() + ":"
+        + worker.getPort() + ")";
   }
 }

@@ -1,5 +1,7 @@
 package io.jray.runtime;
 
+import io.jray.common.proto.ProtoIds;
+import io.jray.common.grpc.ChannelPool;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.jray.proto.CoreWorkerServiceGrpc;
@@ -17,9 +19,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class ObjectFetcher {
   private static final long POLL_MS = 30_000;
-  private final ChannelCache channels;
+  private final ChannelPool channels;
 
-  ObjectFetcher(ChannelCache channels) {
+  ObjectFetcher(ChannelPool channels) {
     this.channels = channels;
   }
 
@@ -31,9 +33,9 @@ final class ObjectFetcher {
 
   private ObjectValue poll(ObjectRefImpl<?> ref) {
     var owner = ref.owner();
-    var stub = CoreWorkerServiceGrpc.newBlockingStub(channels.get(owner.getHost(), owner.getPort()));
+    var stub = CoreWorkerServiceGrpc.newBlockingStub(channels.get(owner));
     GetObjectRequest req = GetObjectRequest.newBuilder()
-        .setObjectId(com.google.protobuf.ByteString.copyFrom(ref.id().bytes())).setTimeoutMs(POLL_MS).build();
+        .setObjectId(ProtoIds.bytes(ref.id())).setTimeoutMs(POLL_MS).build();
     while (true) {
       GetObjectReply r;
       try {

@@ -1,5 +1,6 @@
 package io.jray.runtime;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.jray.api.ObjectId;
 import io.jray.proto.Address;
 import io.jray.proto.ErrorInfo;
@@ -20,9 +21,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link #hold}). Processes that deserialized a ref register as its borrowers
  * ({@link #addBorrower}); the object is freed when no local ref and no borrower is left.
  *
- * <p>Concurrency: a concurrent map of futures rather than loop state, because {@code get} is
- * called from any user thread, results arrive on gRPC threads and releases on the cleaner thread;
- * a future is completed exactly once.
+ * <p>Threads: any; a concurrent map of entries rather than loop state (DESIGN §10's exception,
+ * measured), because {@code get} is called from any user thread, results arrive on gRPC threads
+ * and releases on the cleaner thread. Per entry: the local count is atomic; {@code value},
+ * {@code copies}, {@code contained} and {@code borrowers} change under the entry's monitor (reads
+ * of the volatile ones need none); {@code lineage} changes by atomic swap. Nothing calls out
+ * under an entry's monitor: a pending value's future is completed outside it (its waiters'
+ * callbacks run in place), and frees are reported after it is released. The lineage budget is an
+ * atomic count over a concurrent queue.
  */
 final class OwnershipTable {
   private static final Cleaner CLEANER = Cleaner.create();
@@ -47,10 +53,12 @@ final class OwnershipTable {
     /** The creating task, while the object may still need it; null for puts and dropped lineage. */
     volatile Lineage lineage;
     /** Times this object was made again. */
+    @GuardedBy("this")
     int reconstructions;
     /** Refs inside this object's value (or its task's arguments): they live while it does. */
     volatile java.util.List<io.jray.api.ObjectRef<?>> contained;
-    /** Other processes holding refs to it; null until the first (guarded by the entry's monitor). */
+    /** Other processes holding refs to it; null until the first. */
+    @GuardedBy("this")
     Borrowers borrowers;
 
     Entry(OwnershipTable table, ObjectId id, Object value) {
@@ -83,6 +91,8 @@ final class OwnershipTable {
 
   private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Entry> LOCAL_REFS =
       java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(Entry.class, "localRefs");
+  private static final java.util.concurrent.atomic.AtomicReferenceFieldUpdater<Entry, Lineage> LINEAGE =
+      java.util.concurrent.atomic.AtomicReferenceFieldUpdater.newUpdater(Entry.class, Lineage.class, "lineage");
 
   private static java.util.Set<io.jray.api.NodeId> copiesOf(Entry e) {
     java.util.Set<io.jray.api.NodeId> c = e.copies;
@@ -130,8 +140,11 @@ final class OwnershipTable {
     if (e == null) {
       return;
     }
-    dropLineage(e); // a re-execution replaces the lineage it ran from
-    e.lineage = l;
+    // a re-execution replaces the lineage it ran from; the swap counts off whichever was there
+    Lineage before = LINEAGE.getAndSet(e, l);
+    if (before != null) {
+      lineageBytes.addAndGet(-before.bytes());
+    }
     withLineage.add(id);
     if (lineageAdds.incrementAndGet() % 1024 == 0) {
       // ids of freed objects and of inline results pile up here otherwise
@@ -145,10 +158,14 @@ final class OwnershipTable {
     }
   }
 
+  /**
+   * Drops {@code e}'s lineage and its bytes from the budget. Called from gRPC threads (results),
+   * the cleaner (frees) and user threads (submits) at once: the swap makes exactly one of them
+   * take the lineage and count it off.
+   */
   private void dropLineage(Entry e) {
-    Lineage l = e.lineage;
+    Lineage l = LINEAGE.getAndSet(e, null);
     if (l != null) {
-      e.lineage = null;
       lineageBytes.addAndGet(-l.bytes());
     }
   }
@@ -280,16 +297,18 @@ final class OwnershipTable {
 
   /** Frees {@code e} if neither a ref here nor a borrower holds it. */
   private void freeIfUnused(Entry e) {
+    boolean hadBorrowers;
     synchronized (e) {
       if (e.localRefs > 0 || e.borrowers != null && !e.borrowers.isEmpty() || !objects.remove(e.id, e)) {
         return;
       }
+      hadBorrowers = e.borrowers != null;
+      e.contained = null; // what the value named may go now
     }
-    if (e.borrowers != null) {
+    if (hadBorrowers) {
       borrowed.remove(e.id);
     }
     dropLineage(e);
-    e.contained = null; // what the value named may go now
     ObjectValue v = e.now();
     if (v != null) {
       onFree.freed(e.id, v, copiesOf(e));
@@ -407,11 +426,13 @@ final class OwnershipTable {
       return false;
     }
     synchronized (e) {
+      // under the monitor: lost() replaces the set under it, and a copy added to the discarded
+      // set would be neither freed nor read
       if (e.copies == null) {
         e.copies = ConcurrentHashMap.newKeySet();
       }
+      e.copies.add(node);
     }
-    e.copies.add(node);
     return true;
   }
 

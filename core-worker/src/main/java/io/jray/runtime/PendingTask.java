@@ -1,34 +1,54 @@
 package io.jray.runtime;
 
+import com.google.protobuf.ByteString;
 import io.jray.api.ObjectId;
+import io.jray.api.ObjectRef;
 import io.jray.proto.TaskSpec;
+import java.util.List;
 
-/** A submitted task that has not finished: its spec (with resolved arguments) and retry budget. */
+/**
+ * A submitted task that has not finished: its spec (once its arguments are resolved), the refs
+ * it holds, its retry budget and its {@link TaskState}.
+ *
+ * <p>Threads: a task is handled by one part at a time (the {@link DependencyResolver} until its
+ * arguments are known, then the submitter, under its monitor, until a result or a failure reaches
+ * the {@link TaskManager}), and each hand-over passes through a monitor or a future, so the plain
+ * fields need no lock of their own. {@link #state} is volatile because the task table is read by
+ * other threads (status, cancel).
+ */
 final class PendingTask {
-  final TaskSpec spec;
+  /** The task id as the spec carries it: the key of the task table and of a worker's in-flight map. */
+  final ByteString taskId;
   final ObjectId returnId;
   final String functionName;
+  /**
+   * Refs inside the inline arguments: the worker registers as their borrower while it decodes
+   * them, so they must live until then even if the caller drops the task's result at once.
+   */
+  final List<ObjectRef<?>> heldRefs;
+  /** The spec with its arguments resolved; null while {@link TaskState#PENDING_ARGS}. */
+  TaskSpec spec;
   /**
    * ObjectRefs of stored arguments by argument index (null for inline ones), or null when there
    * are none: held so the objects outlive the task (submitted-task refs), and to resolve them
    * again when one is lost.
    */
-  final java.util.List<io.jray.api.ObjectRef<?>> storedArgs;
-  /**
-   * Refs inside the inline arguments: the worker registers as their borrower while it decodes
-   * them, so they must live until then even if the caller drops the task's result at once.
-   */
-  final java.util.List<io.jray.api.ObjectRef<?>> heldRefs;
+  List<ObjectRef<?>> storedArgs;
   int attempt;
   /** Times the task was sent again because an argument was lost and made again. */
   int argumentLosses;
+  volatile TaskState state = TaskState.PENDING_ARGS;
 
-  PendingTask(TaskSpec spec, ObjectId returnId, String functionName,
-      java.util.List<io.jray.api.ObjectRef<?>> storedArgs, java.util.List<io.jray.api.ObjectRef<?>> heldRefs) {
-    this.spec = spec;
-    this.heldRefs = heldRefs;
+  PendingTask(ByteString taskId, ObjectId returnId, String functionName, List<ObjectRef<?>> heldRefs) {
+    this.taskId = taskId;
     this.returnId = returnId;
     this.functionName = functionName;
+    this.heldRefs = heldRefs;
+  }
+
+  /** The arguments are known: the task can be queued. */
+  void resolved(TaskSpec spec, List<ObjectRef<?>> storedArgs) {
+    this.spec = spec;
     this.storedArgs = storedArgs;
   }
 

@@ -1,5 +1,6 @@
 package io.jray.runtime;
 
+import io.jray.common.proto.ProtoIds;
 import com.google.protobuf.ByteString;
 import io.jray.api.JRay;
 import io.jray.api.JobId;
@@ -38,14 +39,14 @@ public final class WorkerMain {
     NodeId nodeId = NodeId.fromHex(args.required("node-id"));
     JobId jobId = JobId.fromHex(args.required("job-id"));
     Address raylet = Address.newBuilder().setHost(rayletAddr.getHostString()).setPort(rayletAddr.getPort())
-        .setNodeId(ByteString.copyFrom(nodeId.bytes())).build();
+        .setNodeId(ProtoIds.bytes(nodeId)).build();
     CoreWorker cw = new CoreWorker(false, jobId, nodeId, workerId, raylet, rayletAddr.getHostString(), token);
     JRay.internalSetRuntime(cw);
     Address self = cw.start(token);
     var ch = Rpc.channel(rayletAddr.getHostString(), rayletAddr.getPort(), token);
     var registered = NodeManagerServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
-        .registerWorker(RegisterWorkerRequest.newBuilder().setWorkerId(ByteString.copyFrom(workerId.bytes()))
-            .setPort(self.getPort()).setPid(ProcessHandle.current().pid()).setJobId(ByteString.copyFrom(jobId.bytes()))
+        .registerWorker(RegisterWorkerRequest.newBuilder().setWorkerId(ProtoIds.bytes(workerId))
+            .setPort(self.getPort()).setPid(ProcessHandle.current().pid()).setJobId(ProtoIds.bytes(jobId))
             .build());
     ch.shutdownNow();
     cw.attachStore(registered.getStore());

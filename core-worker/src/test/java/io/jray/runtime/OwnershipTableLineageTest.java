@@ -1,5 +1,6 @@
 package io.jray.runtime;
 
+import io.jray.common.proto.ProtoIds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -24,7 +25,7 @@ class OwnershipTableLineageTest {
   }
 
   private static ObjectValue storedOn(NodeId node) {
-    return ObjectValue.inStore(StoredLocation.newBuilder().setNodeId(ByteString.copyFrom(node.bytes()))
+    return ObjectValue.inStore(StoredLocation.newBuilder().setNodeId(ProtoIds.bytes(node))
         .setSize(1 << 20).build());
   }
 

@@ -1,5 +1,6 @@
 package io.jray.runtime;
 
+import io.jray.common.proto.ProtoIds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class ReferenceCountingTest {
   private static final WorkerId OWNER_ID = WorkerId.random();
   private static final Address OWNER = Address.newBuilder().setHost("127.0.0.1").setPort(1)
-      .setWorkerId(ByteString.copyFrom(OWNER_ID.bytes())).build();
+      .setWorkerId(ProtoIds.bytes(OWNER_ID)).build();
 
   private final Set<ObjectId> freed = ConcurrentHashMap.newKeySet();
   private final OwnershipTable owner = new OwnershipTable((id, v, copies) -> freed.add(id), 1 << 20);
@@ -43,7 +44,7 @@ class ReferenceCountingTest {
     public List<ObjectId> add(Address to, List<BorrowChange> borrows) {
       List<ObjectId> unknown = new ArrayList<>();
       for (BorrowChange c : borrows) {
-        ObjectId id = ObjectId.fromBytes(c.getObjectId().toByteArray());
+        ObjectId id = ProtoIds.objectId(c.getObjectId());
         reports.add("+" + id);
         if (!owner.addBorrower(id, Borrow.fromProto(c.getToken()))) {
           unknown.add(id);
@@ -55,7 +56,7 @@ class ReferenceCountingTest {
     @Override
     public void remove(Address to, List<BorrowChange> borrows) {
       for (BorrowChange c : borrows) {
-        ObjectId id = ObjectId.fromBytes(c.getObjectId().toByteArray());
+        ObjectId id = ProtoIds.objectId(c.getObjectId());
         reports.add("-" + id);
         owner.removeBorrower(id, Borrow.fromProto(c.getToken()));
       }

@@ -3,6 +3,8 @@ package io.jray.runtime;
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 import io.jray.api.TaskId;
+import io.jray.api.WorkerId;
+import io.jray.common.proto.ProtoIds;
 import io.jray.common.serialization.ObjectCodec;
 import io.jray.proto.ErrorInfo;
 import io.jray.proto.PushTaskReply;
@@ -12,17 +14,24 @@ import io.jray.proto.TaskSpec;
 import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the tasks pushed to this worker, one at a time, in arrival order, on one platform thread
- * ({@code task-executor}): user code may block, so it never runs on a gRPC or loop thread.
- * Results of tasks that ran back to back go out in one reply.
+ * Runs the tasks pushed to this worker (DESIGN §4 step 3): reads their arguments, calls the
+ * method, stores or inlines the result and hands the refs it contains to the caller. One at a
+ * time, in arrival order; results of tasks that ran back to back go out in one reply.
+ *
+ * <p>Threads: one platform thread, {@code task-executor}, owns the queue's consumer side and every
+ * {@link ResultSink}'s pending list; user code may block, so it never runs on a gRPC or loop
+ * thread. gRPC threads only enqueue (the queue is bounded by what owners push: at most
+ * {@code push.pipeline-depth} tasks per lease). A sink's stream is written under the stream's
+ * monitor, which the gRPC thread that completes the stream takes too.
  */
-final class TaskExecutor {
-  private static final Logger LOG = LoggerFactory.getLogger(TaskExecutor.class);
+final class TaskReceiver {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskReceiver.class);
 
   /** Results waiting to go back on one push stream; touched only by the executor thread. */
   static final class ResultSink {
@@ -62,12 +71,27 @@ final class TaskExecutor {
 
   private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
   private volatile boolean running;
-  private final CoreWorker worker;
   private final ByteString workerId;
+  private final ObjectReader reader;
+  private final ReferenceCounter refs;
+  private final StoredObjects stored;
+  private final CurrentTask current;
+  private final CountDownLatch registered;
+  private final Runnable wentIdle;
 
-  TaskExecutor(CoreWorker worker) {
-    this.worker = worker;
-    this.workerId = ByteString.copyFrom(worker.workerId().bytes());
+  /**
+   * Starts {@code task-executor}, which waits for {@code registered} first: a lease can be granted
+   * a moment before the worker has read its registration reply and mapped the store.
+   */
+  TaskReceiver(WorkerId worker, ObjectReader reader, ReferenceCounter refs, StoredObjects stored, CurrentTask current,
+      CountDownLatch registered, Runnable wentIdle) {
+    this.workerId = ProtoIds.bytes(worker);
+    this.reader = reader;
+    this.refs = refs;
+    this.stored = stored;
+    this.current = current;
+    this.registered = registered;
+    this.wentIdle = wentIdle;
     Thread t = new Thread(this::run, "task-executor");
     t.setDaemon(true);
     t.start();
@@ -86,7 +110,7 @@ final class TaskExecutor {
 
   private void run() {
     try {
-      worker.awaitReady();
+      registered.await();
     } catch (InterruptedException e) {
       return;
     }
@@ -105,25 +129,25 @@ final class TaskExecutor {
       }
       running = false;
       if (next == null) {
-        worker.executorIdle();
+        wentIdle.run();
       }
     }
   }
 
   private TaskResult execute(TaskSpec spec) {
-    TaskId taskId = TaskId.fromBytes(spec.getTaskId().toByteArray());
+    TaskId taskId = ProtoIds.taskId(spec.getTaskId());
     TaskResult.Builder r = TaskResult.newBuilder().setTaskId(spec.getTaskId()).setAttempt(spec.getAttempt())
         .setWorkerId(workerId);
     String fnName = spec.getFunction().getClassName() + "." + spec.getFunction().getMethodName();
-    worker.enterTask(taskId);
+    current.enter(taskId);
     try {
       RemoteFunction fn = RemoteFunction.forDescriptor(spec.getFunction(), Thread.currentThread().getContextClassLoader());
       Object[] args = new Object[spec.getArgsCount()];
       for (int i = 0; i < args.length; i++) {
         TaskArg a = spec.getArgs(i);
         try {
-          args[i] = a.hasReference() ? worker.getByReference(a.getReference())
-              : worker.decoding(() -> ObjectCodec.decode(a.getInlineValue().toByteArray()));
+          args[i] = a.hasReference() ? reader.getByReference(a.getReference())
+              : refs.decoding(() -> ObjectCodec.decode(a.getInlineValue().toByteArray()));
         } catch (io.jray.api.exception.ObjectLostException e) {
           // the owner may be able to make it again and then run this task once more
           LOG.info("task {} ({}): argument {} is lost: {}", taskId, fnName, i, e.getMessage());
@@ -143,7 +167,7 @@ final class TaskExecutor {
       io.jray.proto.StoredLocation where;
       java.util.List<io.jray.api.ObjectRef<?>> contained = new java.util.ArrayList<>(0);
       try {
-        where = worker.storeIfLarge(io.jray.api.ObjectId.fromBytes(spec.getReturnObjectId().toByteArray()),
+        where = stored.storeIfLarge(ProtoIds.objectId(spec.getReturnObjectId()),
             fn.returnsVoid ? null : result, inline, contained, spec.getOwner());
       } catch (io.jray.api.exception.ObjectStoreFullException e) {
         return r.setError(RemoteErrors.of(ErrorInfo.Type.OBJECT_STORE_FULL, "the return value of " + fnName
@@ -152,11 +176,11 @@ final class TaskExecutor {
       // the caller borrows what the result names: registered now, since this worker's own refs
       // may go as soon as the result is sent
       java.util.List<Borrow> handoffs = contained.isEmpty() ? java.util.List.of()
-          : worker.handOff(contained, spec.getOwner());
+          : refs.handOff(contained, spec.getOwner());
       for (int i = 0; i < contained.size(); i++) {
         ObjectRefImpl<?> ci = (ObjectRefImpl<?>) contained.get(i);
         var ref = io.jray.proto.ObjectReference.newBuilder()
-            .setObjectId(ByteString.copyFrom(ci.id().bytes())).setOwner(ci.owner());
+            .setObjectId(ProtoIds.bytes(ci.id())).setOwner(ci.owner());
         if (handoffs.get(i) != null) {
           ref.setHandoff(handoffs.get(i).toProto());
         }
@@ -170,7 +194,7 @@ final class TaskExecutor {
       LOG.warn("task {} ({}) could not run: {}", taskId, fnName, e.toString());
       return r.setError(RemoteErrors.fromTaskThrowable(e, fnName)).build();
     } finally {
-      worker.exitTask();
+      current.exit();
     }
   }
 

@@ -1,0 +1,465 @@
+package io.jray.runtime;
+
+import io.jray.common.grpc.ChannelPool;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import io.jray.common.concurrent.EventLoop;
+import io.jray.common.config.JRayConfig;
+import io.jray.proto.Address;
+import io.jray.proto.CoreWorkerServiceGrpc;
+import io.jray.proto.ErrorInfo;
+import io.jray.proto.LeaseNotice;
+import io.jray.proto.LeaseUpdate;
+import io.jray.proto.NodeManagerServiceGrpc;
+import io.jray.proto.PushTaskReply;
+import io.jray.proto.PushTaskRequest;
+import io.jray.proto.RequestWorkerLeaseRequest;
+import io.jray.proto.ReturnWorkerReply;
+import io.jray.proto.ReturnWorkerRequest;
+import io.jray.proto.TaskResult;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends this owner's resolved normal tasks to leased workers (DESIGN §4): leases per scheduling
+ * class from the local raylet (following spillback), one stream per leased worker with several
+ * tasks in flight, lease reuse while the class has work, return after a short idle time. What a
+ * result or a dead worker means for the task is the {@link TaskManager}'s to decide; this puts a
+ * task to be retried back at the head of its queue.
+ *
+ * <p>Threads: the state is guarded by this object's monitor rather than owned by a loop thread: a
+ * submit pushes from the caller's thread and a result pushes the next task from the gRPC thread
+ * that delivered it, with no thread hop per task (DESIGN §10, §11; a loop hop each way cost two
+ * context switches per task on 2 cores). Nothing calls out while holding the monitor: stream
+ * writes, lease calls and task outcomes are collected in an {@link Outbox} and made once it is
+ * released. The {@code submitter} loop only runs timers (idle leases, lease retries).
+ */
+final class NormalTaskSubmitter {
+  private static final Logger LOG = LoggerFactory.getLogger(NormalTaskSubmitter.class);
+  private static final int MAX_PENDING_LEASES = 10;
+
+  private final EventLoop loop;
+  private final TaskManager tasks;
+  private final ChannelPool channels;
+  private final Address self;
+  private final Address raylet;
+  private final ByteString jobId;
+  private final int depth = JRayConfig.getInt(JRayConfig.PUSH_PIPELINE_DEPTH);
+  private final long idleMs = JRayConfig.getLong(JRayConfig.LEASE_IDLE_MS);
+  @GuardedBy("this")
+  private final Map<SchedulingQueue.Key, SchedulingQueue> queues = new HashMap<>();
+  @GuardedBy("this")
+  private boolean shutdown;
+  @GuardedBy("this")
+  private String rayletDead;
+
+  NormalTaskSubmitter(EventLoop loop, TaskManager tasks, ChannelPool channels, Address self, Address raylet,
+      ByteString jobId) {
+    this.loop = loop;
+    this.tasks = tasks;
+    this.channels = channels;
+    this.self = self;
+    this.raylet = raylet;
+    this.jobId = jobId;
+    loop.every(this::returnIdleLeases, Math.max(1, idleMs));
+  }
+
+  /** Queues a task whose arguments are all resolved. Any thread. */
+  void submit(PendingTask t) {
+    Outbox out = new Outbox();
+    synchronized (this) {
+      if (!refused(t, out)) {
+        SchedulingQueue.Key key = new SchedulingQueue.Key(t.spec.getResourcesMap(), t.spec.getFunction(),
+            t.spec.getStrategy());
+        SchedulingQueue q = queues.computeIfAbsent(key, SchedulingQueue::new);
+        q.ready.add(t);
+        pump(q, out);
+      }
+    }
+    out.run();
+  }
+
+  /** Fails {@code t} (in {@code out}) if nothing can run any more; true if it did. */
+  @GuardedBy("this")
+  private boolean refused(PendingTask t, Outbox out) {
+    if (shutdown) {
+      out.add(() -> tasks.fail(t, RemoteErrors.of(ErrorInfo.Type.SYSTEM_ERROR, "JRay is shutting down",
+          t.functionName)));
+      return true;
+    }
+    if (rayletDead != null) {
+      String why = rayletDead;
+      out.add(() -> tasks.fail(t, RemoteErrors.of(ErrorInfo.Type.TASK_UNSCHEDULABLE, why, t.functionName)));
+      return true;
+    }
+    return false;
+  }
+
+  @GuardedBy("this")
+  private void pump(SchedulingQueue q, Outbox out) {
+    // Ask for more workers before pipelining: a task queued behind a long one on a busy worker
+    // waits for it, so tasks only pipeline onto busy workers while more leases are on the way or
+    // the queue is longer than the workers can take one by one.
+    int idle = 0;
+    for (LeasedWorker w : q.leases) {
+      idle += !w.closed && w.inflight.isEmpty() ? 1 : 0;
+    }
+    // A fixed count, not "until enough are pending": a request to an unreachable raylet can fail
+    // synchronously, and must not turn this into a busy loop (failures retry after a second).
+    int toRequest = Math.min(q.ready.size() - idle, MAX_PENDING_LEASES) - q.pendingLeaseRequests;
+    for (int i = 0; i < toRequest; i++) {
+      q.pendingLeaseRequests++;
+      out.add(() -> askRaylet(q, raylet, false));
+    }
+    int workers = q.leases.size() + q.pendingLeaseRequests;
+    int cap = Math.max(1, Math.min(depth, (q.ready.size() + q.inflight() + workers - 1) / Math.max(1, workers)));
+    for (LeasedWorker w : q.leases) {
+      if (q.ready.isEmpty()) {
+        break;
+      }
+      if (w.closed || w.inflight.size() >= cap) {
+        continue;
+      }
+      PushTaskRequest.Builder batch = PushTaskRequest.newBuilder().setLeaseId(w.leaseId);
+      while (w.inflight.size() < cap && !q.ready.isEmpty()) {
+        PendingTask t = q.ready.poll();
+        w.inflight.put(t.taskId, t);
+        tasks.running(t);
+        batch.addTasks(t.specForAttempt());
+      }
+      w.lastActiveNanos = System.nanoTime();
+      PushTaskRequest built = batch.build();
+      out.add(() -> w.send(built));
+    }
+  }
+
+  /** Returns leases that had nothing to do for {@code lease.idle-ms}; runs every idle period. */
+  private void returnIdleLeases() {
+    Outbox out = new Outbox();
+    synchronized (this) {
+      long now = System.nanoTime();
+      for (SchedulingQueue q : queues.values()) {
+        if (!q.ready.isEmpty()) {
+          continue;
+        }
+        for (LeasedWorker w : List.copyOf(q.leases)) {
+          if (!w.closed && w.inflight.isEmpty() && now - w.lastActiveNanos >= idleMs * 1_000_000L) {
+            returnLease(w, false, out);
+          }
+        }
+      }
+    }
+    out.run();
+  }
+
+  /**
+   * One lease request to one raylet. A spillback answer re-asks the named raylet (which must then
+   * grant or reject); a rejection starts over at the local raylet. All of it counts as one
+   * pending request. Called without the monitor.
+   */
+  private void askRaylet(SchedulingQueue q, Address at, boolean grantOrReject) {
+    RequestWorkerLeaseRequest req = RequestWorkerLeaseRequest.newBuilder().setJobId(jobId)
+        .putAllResources(q.key.resources()).setFunction(q.key.function()).setOwner(self)
+        .setStrategy(q.key.strategy()).setGrantOrReject(grantOrReject).build();
+    NodeManagerServiceGrpc.newStub(channels.get(at))
+        .requestWorkerLease(req, new StreamObserver<>() {
+          private boolean answered;
+
+          @Override
+          public void onNext(LeaseUpdate u) {
+            if (u.hasGrant()) {
+              answered = true;
+              granted(q, u, at);
+            } else if (u.hasSpillback()) {
+              answered = true;
+              reask(q, u.getSpillback(), true, null);
+            } else if (u.hasRejected()) {
+              answered = true;
+              reask(q, raylet, false, u.getRejected());
+            } else if (u.getNotice().getKind() == LeaseNotice.Kind.INFEASIBLE) {
+              warnInfeasible(q, u.getNotice().getMessage());
+            }
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            leaseFailed(q, Status.fromThrowable(t));
+          }
+
+          @Override
+          public void onCompleted() {
+            if (!answered) {
+              leaseFailed(q, Status.UNAVAILABLE.withDescription("the raylet ended the lease request without a grant"));
+            }
+          }
+        });
+  }
+
+  /** A spillback (to {@code to}, grant or reject) or a rejection after one (back to the local raylet). */
+  private void reask(SchedulingQueue q, Address to, boolean grantOrReject, String rejectedBecause) {
+    if (rejectedBecause != null) {
+      LOG.debug("lease request rejected after spillback ({}); asking the local raylet again", rejectedBecause);
+    }
+    synchronized (this) {
+      if (shutdown || rayletDead != null) {
+        q.pendingLeaseRequests--;
+        return;
+      }
+    }
+    askRaylet(q, to, grantOrReject);
+  }
+
+  private void warnInfeasible(SchedulingQueue q, String message) {
+    synchronized (this) {
+      if (q.infeasibleWarned) {
+        return;
+      }
+      q.infeasibleWarned = true;
+    }
+    LOG.warn("A task cannot be scheduled right now: {}", message);
+  }
+
+  private void leaseFailed(SchedulingQueue q, Status s) {
+    Outbox out = new Outbox();
+    boolean refused = s.getCode() == Status.Code.ABORTED || s.getCode() == Status.Code.INVALID_ARGUMENT
+        || s.getCode() == Status.Code.FAILED_PRECONDITION;
+    boolean retry = false;
+    synchronized (this) {
+      q.pendingLeaseRequests--;
+      if (shutdown || rayletDead != null) {
+        return;
+      }
+      if (refused) {
+        failQueued(q, ErrorInfo.Type.TASK_UNSCHEDULABLE, "the raylet refused the lease: " + s.getDescription(), out);
+      } else if (!q.retryScheduled) {
+        // one retry (and one log line) per queue, however many requests failed
+        q.retryScheduled = true;
+        retry = true;
+      }
+    }
+    if (refused) {
+      LOG.warn("lease request refused: {} {}", s.getCode(), s.getDescription());
+    } else if (retry) {
+      LOG.warn("lease request failed: {} {}; retrying in 1 s", s.getCode(), s.getDescription());
+      loop.schedule(() -> pumpLater(q), 1000);
+    }
+    out.run();
+  }
+
+  private void pumpLater(SchedulingQueue q) {
+    Outbox out = new Outbox();
+    synchronized (this) {
+      q.retryScheduled = false;
+      pump(q, out);
+    }
+    out.run();
+  }
+
+  private void granted(SchedulingQueue q, LeaseUpdate u, Address grantedBy) {
+    LeasedWorker w = new LeasedWorker(u.getGrant().getLeaseId(), u.getGrant().getWorker(), grantedBy, q);
+    synchronized (this) {
+      q.pendingLeaseRequests--;
+      if (shutdown || q.ready.isEmpty()) {
+        w.closed = true; // shut down, or the work went elsewhere meanwhile
+      }
+    }
+    if (w.closed) {
+      sendReturn(w, false);
+      return;
+    }
+    w.open(CoreWorkerServiceGrpc.newStub(channels.get(w.worker))
+        .pushTasks(new ClientResponseObserver<PushTaskRequest, PushTaskReply>() {
+          @Override
+          public void beforeStart(ClientCallStreamObserver<PushTaskRequest> s) {}
+
+          @Override
+          public void onNext(PushTaskReply reply) {
+            results(w, reply.getResultsList());
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            workerLost(w, Status.fromThrowable(t));
+          }
+
+          @Override
+          public void onCompleted() {
+            workerLost(w, Status.UNAVAILABLE.withDescription("worker closed the stream"));
+          }
+        }));
+    Outbox out = new Outbox();
+    synchronized (this) {
+      if (shutdown) {
+        returnLease(w, false, out);
+      } else if (!w.closed) { // not already lost while its stream opened
+        w.lastActiveNanos = System.nanoTime();
+        q.leases.add(w);
+        pump(q, out);
+      }
+    }
+    out.run();
+  }
+
+  /** Results from {@code w}: the worker gets more work first, then the outcomes are applied. */
+  private void results(LeasedWorker w, List<TaskResult> results) {
+    List<PendingTask> done = new ArrayList<>(results.size());
+    Outbox out = new Outbox();
+    synchronized (this) {
+      for (TaskResult r : results) {
+        done.add(w.inflight.remove(r.getTaskId()));
+      }
+      pump(w.queue, out);
+    }
+    out.run();
+    List<PendingTask> retry = null;
+    for (int i = 0; i < done.size(); i++) {
+      PendingTask t = done.get(i);
+      if (t == null) {
+        tasks.onUnexpectedResult(results.get(i));
+      } else if (tasks.onResult(t, results.get(i))) {
+        if (retry == null) {
+          retry = new ArrayList<>(1);
+        }
+        retry.add(t);
+      }
+    }
+    if (retry != null) {
+      requeue(w.queue, retry);
+    }
+  }
+
+  /** Puts tasks to be retried back at the head of their queue, in order. */
+  private void requeue(SchedulingQueue q, List<PendingTask> retry) {
+    Outbox out = new Outbox();
+    synchronized (this) {
+      for (int i = retry.size() - 1; i >= 0; i--) {
+        PendingTask t = retry.get(i);
+        if (!refused(t, out)) {
+          q.ready.addFirst(t);
+        }
+      }
+      pump(q, out);
+    }
+    out.run();
+  }
+
+  private void workerLost(LeasedWorker w, Status why) {
+    List<PendingTask> lost;
+    synchronized (this) {
+      if (w.closed) {
+        return;
+      }
+      w.closed = true;
+      w.queue.leases.remove(w);
+      lost = new ArrayList<>(w.inflight.values());
+      w.inflight.clear();
+    }
+    if (!lost.isEmpty()) {
+      LOG.warn("{} failed with {} tasks in flight: {} {}", w, lost.size(), why.getCode(), why.getDescription());
+    }
+    sendReturn(w, true);
+    List<PendingTask> retry = new ArrayList<>();
+    for (PendingTask t : lost) {
+      if (tasks.onWorkerDied(t, why)) {
+        retry.add(t);
+      }
+    }
+    requeue(w.queue, retry);
+  }
+
+  @GuardedBy("this")
+  private void returnLease(LeasedWorker w, boolean failed, Outbox out) {
+    w.closed = true;
+    w.queue.leases.remove(w);
+    out.add(() -> {
+      w.closeStream();
+      sendReturn(w, failed);
+    });
+  }
+
+  private void sendReturn(LeasedWorker w, boolean failed) {
+    NodeManagerServiceGrpc.newStub(channels.get(w.raylet)).returnWorker(
+        ReturnWorkerRequest.newBuilder().setLeaseId(w.leaseId).setWorkerFailed(failed).build(),
+        new StreamObserver<ReturnWorkerReply>() {
+          @Override
+          public void onNext(ReturnWorkerReply r) {}
+
+          @Override
+          public void onError(Throwable t) {
+            LOG.debug("returning {} failed: {}", w, t.toString());
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+  }
+
+  @GuardedBy("this")
+  private void failQueued(SchedulingQueue q, ErrorInfo.Type type, String message, Outbox out) {
+    while (!q.ready.isEmpty()) {
+      PendingTask t = q.ready.poll();
+      out.add(() -> tasks.fail(t, RemoteErrors.of(type, message, t.functionName)));
+    }
+  }
+
+  @GuardedBy("this")
+  private void failInflight(LeasedWorker w, ErrorInfo.Type type, String message, Outbox out) {
+    for (PendingTask t : w.inflight.values()) {
+      out.add(() -> tasks.fail(t, RemoteErrors.of(type, message, t.functionName)));
+    }
+    w.inflight.clear();
+  }
+
+  /**
+   * The local raylet's node was marked DEAD: no lease can be had any more, so every queued task
+   * fails now (and every later submit at once) instead of waiting forever. Tasks in flight on its
+   * workers died with them.
+   */
+  void rayletDied(String reason) {
+    Outbox out = new Outbox();
+    synchronized (this) {
+      if (rayletDead != null || shutdown) {
+        return;
+      }
+      rayletDead = reason;
+      for (SchedulingQueue q : queues.values()) {
+        failQueued(q, ErrorInfo.Type.TASK_UNSCHEDULABLE, reason, out);
+        for (LeasedWorker w : q.leases) {
+          for (PendingTask t : w.inflight.values()) {
+            out.add(() -> tasks.fail(t, RemoteErrors.of(ErrorInfo.Type.WORKER_CRASHED, reason + " while task "
+                + t.functionName + " ran there", t.functionName)));
+          }
+          w.inflight.clear();
+          w.closed = true;
+        }
+        q.leases.clear();
+      }
+    }
+    LOG.error("{}: failing every queued and running task", reason);
+    out.run();
+  }
+
+  /** Returns every lease and fails what has not run. */
+  void shutdown() {
+    Outbox out = new Outbox();
+    synchronized (this) {
+      shutdown = true;
+      for (SchedulingQueue q : queues.values()) {
+        failQueued(q, ErrorInfo.Type.SYSTEM_ERROR, "JRay was shut down before the task ran", out);
+        for (LeasedWorker w : List.copyOf(q.leases)) {
+          failInflight(w, ErrorInfo.Type.SYSTEM_ERROR, "JRay was shut down while the task ran", out);
+          returnLease(w, false, out);
+        }
+      }
+    }
+    out.run();
+  }
+}

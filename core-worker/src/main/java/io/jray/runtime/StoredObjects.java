@@ -1,0 +1,215 @@
+package io.jray.runtime;
+
+import io.jray.common.grpc.ChannelPool;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.jray.api.NodeId;
+import io.jray.api.ObjectId;
+import io.jray.api.ObjectRef;
+import io.jray.api.exception.ObjectLostException;
+import io.jray.api.exception.ObjectStoreFullException;
+import io.jray.common.proto.ProtoIds;
+import io.jray.objectstore.StoreClient;
+import io.jray.objectstore.StoreFullException;
+import io.jray.proto.Address;
+import io.jray.proto.StoreInfo;
+import io.jray.proto.StoredLocation;
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This process's side of its node's shared-memory object store (DESIGN §6): large values are
+ * written into the mapped arena, stored objects are read out of it (pulled from another node
+ * first when their copy is elsewhere, trying every copy the owner knows), and an owner's freed
+ * objects are deleted from every node holding a copy.
+ *
+ * <p>Threads: any. The {@link StoreClient} is set once, when the raylet's registration reply says
+ * how to map the store (volatile); every call on it is a blocking or asynchronous gRPC call or an
+ * access to the shared mapping, on the caller's thread. Reads and pulls block the caller (a user
+ * thread in {@code get}, or {@code task-executor} reading arguments), never a gRPC or loop thread.
+ */
+final class StoredObjects implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StoredObjects.class);
+  /** Releases zero-copy views once the value holding them is unreachable. */
+  private static final Cleaner VIEWS = Cleaner.create();
+  private static final long GET_TIMEOUT_MS = 30_000;
+
+  private final ChannelPool channels;
+  private final Address raylet;
+  private final Address self;
+  private final NodeId node;
+  private final ReferenceCounter refs;
+  private final ObjectDirectory directory;
+  private volatile StoreClient store;
+  private volatile long inlineThreshold = Long.MAX_VALUE;
+  /** Set when shutdown starts: the raylet frees what an ending owner leaves, one by one is moot. */
+  private volatile boolean closing;
+
+  StoredObjects(ChannelPool channels, Address raylet, Address self, NodeId node, ReferenceCounter refs,
+      ObjectDirectory directory) {
+    this.channels = channels;
+    this.raylet = raylet;
+    this.self = self;
+    this.node = node;
+    this.refs = refs;
+    this.directory = directory;
+  }
+
+  /** Maps the node's object store, as the raylet said at registration. */
+  void attach(StoreInfo info) {
+    if (info.getArenaPath().isEmpty()) {
+      return;
+    }
+    store = new StoreClient(Path.of(info.getArenaPath()), info.getCapacity(),
+        channels.get(raylet), ProtoIds.workerId(self.getWorkerId()));
+    inlineThreshold = info.getInlineThreshold();
+    LOG.info("mapped the object store of node {} ({} bytes, objects over {} bytes go there)", node,
+        info.getCapacity(), inlineThreshold);
+  }
+
+  /**
+   * Writes a large value into this node's store as {@code id}, recording {@code owner} as its
+   * owner (for a task's return: the caller); returns where it lives, or null when the value is
+   * small enough to travel inline (then {@code inline[0]} holds its bytes). Refs the value
+   * contains are added to {@code contained}.
+   */
+  StoredLocation storeIfLarge(ObjectId id, Object value, byte[][] inline, List<ObjectRef<?>> contained,
+      Address owner) {
+    StoredValueFormat.Encoded e;
+    try {
+      e = ContainedRefs.encode(value, contained);
+    } catch (RuntimeException ex) {
+      throw new IllegalArgumentException("cannot serialize " + (value == null ? "null" : value.getClass().getName())
+          + ": " + ex.getMessage(), ex);
+    }
+    StoreClient s = store;
+    long size = e.storedSize();
+    if (s == null || size <= inlineThreshold) {
+      inline[0] = e.inlineBytes();
+      return null;
+    }
+    try {
+      s.put(id, size, true, owner, e::writeTo);
+    } catch (StoreFullException ex) {
+      throw new ObjectStoreFullException(ex.getMessage());
+    }
+    return StoredLocation.newBuilder().setNodeId(ProtoIds.bytes(node)).setSize(size).build();
+  }
+
+  /** As above, owned by this process (a put, or a large task argument). */
+  StoredLocation storeIfLarge(ObjectId id, Object value, byte[][] inline, List<ObjectRef<?>> contained) {
+    return storeIfLarge(id, value, inline, contained, self);
+  }
+
+  /** Reads a stored object (copying arrays, viewing ByteBuffers), pulling it here first if it is elsewhere. */
+  Object read(ObjectId id, StoredLocation where, Address owner) {
+    StoreClient s = store;
+    if (s == null) {
+      throw new ObjectLostException("object " + id + " is in the object store, which this process has not mapped");
+    }
+    if (!where.getNodeId().equals(ProtoIds.bytes(node))) {
+      // on another node: this node's raylet pulls a copy first (once, however many ask)
+      pull(s, id, where, owner);
+      directory.tellOwnerOfCopy(id, owner);
+    }
+    MemorySegment seg = s.get(id, GET_TIMEOUT_MS);
+    if (seg == null) {
+      throw new ObjectLostException("object " + id + " is not in the object store of node " + node
+          + " (freed, or its node lost it)");
+    }
+    boolean view = StoredValueFormat.isView(seg);
+    try {
+      Object o = refs.decoding(() -> StoredValueFormat.decode(seg));
+      if (view) {
+        // a zero-copy view: the object stays held in the store while the view is reachable
+        VIEWS.register(o, () -> s.release(id));
+      }
+      return o;
+    } finally {
+      if (!view) {
+        s.release(id);
+      }
+    }
+  }
+
+  /**
+   * Has this node's raylet pull {@code id} from the node {@code where} names; if that fails, from
+   * the other nodes its owner knows to hold a copy, one after another.
+   */
+  private void pull(StoreClient s, ObjectId id, StoredLocation where, Address owner) {
+    Map<NodeId, String> failed = new LinkedHashMap<>();
+    ArrayDeque<NodeId> candidates = new ArrayDeque<>();
+    candidates.add(ProtoIds.nodeId(where.getNodeId()));
+    boolean askedOwner = false;
+    while (true) {
+      NodeId from = candidates.poll();
+      if (from == null) {
+        if (askedOwner) {
+          throw new ObjectLostException("object " + id + " could not be copied to node " + node + " from any node"
+              + " holding it: " + failed);
+        }
+        askedOwner = true;
+        for (NodeId n : directory.locationsFromOwner(id, owner)) {
+          if (!failed.containsKey(n) && !n.equals(node)) {
+            candidates.add(n);
+          }
+        }
+        continue;
+      }
+      try {
+        s.fetch(id, where.getSize(), from, owner == null ? self : owner);
+        if (!failed.isEmpty()) {
+          LOG.info("object {}: copied from node {} after {} failed", id, from, failed);
+        }
+        return;
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+          throw new ObjectStoreFullException(e.getStatus().getDescription());
+        }
+        failed.put(from, e.getStatus().getCode() + " " + e.getStatus().getDescription());
+        LOG.warn("object {}: pull from node {} failed ({}); trying the other copies", id, from,
+            e.getStatus().getDescription());
+      }
+    }
+  }
+
+  /** The owner dropped its last ref: the stored copies are deleted from every node holding one. */
+  void freed(ObjectId id, ObjectValue v, Set<NodeId> copies) {
+    StoreClient s = store;
+    if (v.isStored() && s != null && !closing) {
+      Set<NodeId> nodes = new HashSet<>(copies);
+      nodes.add(ObjectDirectory.primaryOf(v));
+      s.delete(id, nodes);
+    }
+  }
+
+  /** A task's return nobody will read (its worker died after sealing it, perhaps): deleted here. */
+  void orphaned(ObjectId id) {
+    StoreClient s = store;
+    if (s != null) {
+      s.delete(id);
+    }
+  }
+
+  /** Shutdown has started: frees are left to the raylet, which frees an ended owner's objects. */
+  void closing() {
+    closing = true;
+  }
+
+  @Override
+  public void close() {
+    StoreClient s = store;
+    if (s != null) {
+      s.close();
+    }
+  }
+}

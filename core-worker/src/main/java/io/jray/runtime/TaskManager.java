@@ -1,0 +1,179 @@
+package io.jray.runtime;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.jray.api.ObjectId;
+import io.jray.api.ObjectRef;
+import io.jray.api.TaskId;
+import io.jray.common.concurrent.EventLoop;
+import io.jray.common.proto.ProtoIds;
+import io.jray.proto.ErrorInfo;
+import io.jray.proto.ObjectReference;
+import io.jray.proto.TaskResult;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tasks this process submitted and has not seen finish (DESIGN §5), indexed by task id, each
+ * with its {@link TaskState}; and what their outcomes mean: a result completes the return object
+ * (adopting the refs it contains), a task exception or a dead worker is retried while the task's
+ * budget allows, a lost argument goes to {@link ObjectRecovery}, anything else fails the return
+ * object with its error. Submitters (normal tasks today, actor calls next) decide where a task
+ * runs; this decides what its outcome does.
+ *
+ * <p>Threads: any, and no monitor. The index is a concurrent map; a task's own fields are touched
+ * by one part at a time (see {@link PendingTask}). Outcomes are applied on the thread that
+ * delivered them (a gRPC thread for results), never under a submitter's monitor, because
+ * completing a return object runs its waiters' callbacks in place. The {@code submitter} loop's
+ * timer delays the reaction to a lost argument.
+ */
+final class TaskManager {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskManager.class);
+  /** The loss may not be known everywhere at once: the owner reacts a moment later. */
+  private static final long ARGUMENT_LOST_DELAY_MS = 200;
+
+  /** Told when a task could not run because one of its stored arguments could not be fetched. */
+  interface ArgumentLost {
+    void lost(PendingTask t, ObjectId argument, ErrorInfo error);
+  }
+
+  private final ConcurrentHashMap<ByteString, PendingTask> tasks = new ConcurrentHashMap<>();
+  private final OwnershipTable table;
+  private final ReferenceCounter refs;
+  private final StoredObjects stored;
+  private final EventLoop timers;
+  private final ArgumentLost argumentLost;
+
+  TaskManager(OwnershipTable table, ReferenceCounter refs, StoredObjects stored, EventLoop timers,
+      ArgumentLost argumentLost) {
+    this.table = table;
+    this.refs = refs;
+    this.stored = stored;
+    this.timers = timers;
+    this.argumentLost = argumentLost;
+  }
+
+  static ObjectId returnIdOf(TaskId id) {
+    return ObjectId.forReturn(id, 0);
+  }
+
+  /** A task was submitted (or is about to run again): it waits for its arguments. */
+  void add(PendingTask t) {
+    t.state = TaskState.PENDING_ARGS;
+    tasks.put(t.taskId, t);
+  }
+
+  /** Its arguments are known: it is queued for a worker. */
+  void submitted(PendingTask t) {
+    t.state = TaskState.SUBMITTED;
+  }
+
+  /** It was pushed to a worker (called under the submitter's monitor: a volatile write only). */
+  void running(PendingTask t) {
+    t.state = TaskState.RUNNING;
+  }
+
+  /** The unfinished task with this id, or null (cancel, status). */
+  PendingTask get(TaskId id) {
+    return tasks.get(ProtoIds.bytes(id));
+  }
+
+  /** Unfinished tasks by state (status, metrics). */
+  Map<TaskState, Integer> countByState() {
+    Map<TaskState, Integer> out = new EnumMap<>(TaskState.class);
+    for (PendingTask t : tasks.values()) {
+      out.merge(t.state, 1, Integer::sum);
+    }
+    return out;
+  }
+
+  int size() {
+    return tasks.size();
+  }
+
+  /**
+   * A worker returned {@code r} for {@code t}. Returns true when the task is to run again (a
+   * retriable exception): the caller queues it; otherwise the task is done or handed over.
+   */
+  boolean onResult(PendingTask t, TaskResult r) {
+    if (r.hasError()) {
+      ErrorInfo e = r.getError();
+      if (e.getType() == ErrorInfo.Type.TASK_EXCEPTION && t.spec.getRetryExceptions() && t.canRetry()) {
+        t.attempt++;
+        LOG.info("task {} ({}) threw {}; retry {} of {}", ProtoIds.taskId(t.taskId), t.functionName,
+            e.getClassName(), t.attempt, t.spec.getMaxRetries());
+        t.state = TaskState.SUBMITTED;
+        return true;
+      }
+      if (e.getType() == ErrorInfo.Type.OBJECT_LOST && !e.getLostObjectId().isEmpty()) {
+        ObjectId lost = ProtoIds.objectId(e.getLostObjectId());
+        t.state = TaskState.PENDING_ARGS;
+        timers.schedule(() -> argumentLost.lost(t, lost, e), ARGUMENT_LOST_DELAY_MS);
+        return false;
+      }
+      fail(t, e);
+      return false;
+    }
+    // refs inside the result: held by it from now on (the task's own hold on its arguments,
+    // which may be the same objects, ends with t)
+    if (r.getContainedRefsCount() > 0) {
+      List<ObjectRef<?>> held = new ArrayList<>(r.getContainedRefsCount());
+      for (ObjectReference c : r.getContainedRefsList()) {
+        ObjectRefImpl<?> ref = new ObjectRefImpl<>(ProtoIds.objectId(c.getObjectId()), c.getOwner());
+        held.add(refs.adopt(ref, c.hasHandoff() ? Borrow.fromProtoOrNull(c.getHandoff()) : null));
+      }
+      table.hold(t.returnId, held);
+    }
+    finish(t, TaskState.FINISHED);
+    table.complete(t.returnId, r.hasStored() ? ObjectValue.inStore(r.getStored())
+        : ObjectValue.of(r.getValue().toByteArray()));
+    return false;
+  }
+
+  /** A result for no task in flight (a retry's duplicate): the borrows made for it end. */
+  void onUnexpectedResult(TaskResult r) {
+    for (ObjectReference c : r.getContainedRefsList()) {
+      Borrow b = c.hasHandoff() ? Borrow.fromProtoOrNull(c.getHandoff()) : null;
+      if (b != null) {
+        refs.dropHandoff(c.getOwner(), ProtoIds.objectId(c.getObjectId()), b);
+      }
+    }
+  }
+
+  /**
+   * The worker running {@code t} died ({@code why}). Returns true when the task is to run again;
+   * otherwise it failed with {@code WorkerCrashedException}.
+   */
+  boolean onWorkerDied(PendingTask t, Status why) {
+    if (t.canRetry()) {
+      t.attempt++;
+      LOG.info("task {} ({}) is retried (attempt {} of max {} retries) after its worker died",
+          ProtoIds.taskId(t.taskId), t.functionName, t.attempt, t.spec.getMaxRetries());
+      t.state = TaskState.SUBMITTED;
+      return true;
+    }
+    // The worker may have sealed the return in the store before dying: nobody will read it.
+    stored.orphaned(t.returnId);
+    fail(t, RemoteErrors.of(ErrorInfo.Type.WORKER_CRASHED, "the worker running task " + t.functionName
+        + " (attempt " + (t.attempt + 1) + ") died: " + why.getCode()
+        + (why.getDescription() == null ? "" : " " + why.getDescription()) + "; no retries left (maxRetries="
+        + t.spec.getMaxRetries() + ")", t.functionName));
+    return false;
+  }
+
+  /** The task cannot run or failed: its return object holds {@code error}. */
+  void fail(PendingTask t, ErrorInfo error) {
+    finish(t, TaskState.FAILED);
+    table.complete(t.returnId, ObjectValue.failed(error));
+  }
+
+  private void finish(PendingTask t, TaskState state) {
+    t.state = state;
+    tasks.remove(t.taskId, t);
+  }
+}
