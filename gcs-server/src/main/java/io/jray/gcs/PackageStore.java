@@ -3,6 +3,7 @@ package io.jray.gcs;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.jray.common.gcs.GcsClient;
 import io.jray.proto.GetPackageChunkReply;
 import io.jray.proto.PackageChunk;
 import io.jray.proto.UploadPackageReply;
@@ -23,12 +24,13 @@ import org.slf4j.LoggerFactory;
  * {@code c/<upload id>/<index, 8 digits>}, so the chunks of one upload are one key range.
  *
  * <p>Threads: runs on gRPC threads, not {@code gcs-loop}: uploads are large and RocksDB takes
- * concurrent writers. Each upload touches only its own chunk keys; publishing a package (its meta
- * key) is serialized on this object's monitor so two uploads of the same bytes store it once.
+ * concurrent writers. Each upload touches only its own chunk keys, and its fields only from its
+ * stream's callbacks, which gRPC calls one at a time; publishing a package (its meta key) is
+ * serialized on this object's monitor so two uploads of the same bytes store it once.
  */
 final class PackageStore {
   /** Every chunk of an upload but the last carries exactly this much. */
-  static final int CHUNK_BYTES = 1 << 20;
+  static final int CHUNK_BYTES = GcsClient.PACKAGE_CHUNK_BYTES;
   private static final Logger LOG = LoggerFactory.getLogger(PackageStore.class);
   private static final HexFormat HEX = HexFormat.of();
 

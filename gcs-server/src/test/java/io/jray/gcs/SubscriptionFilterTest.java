@@ -16,7 +16,6 @@ import io.jray.common.grpc.Rpc;
 import io.jray.proto.GcsServiceGrpc;
 import io.jray.proto.NodeInfo;
 import io.jray.proto.PubMessage;
-import io.jray.proto.RegisterNodeRequest;
 import io.jray.proto.ResourceReport;
 import io.jray.proto.SubscribeRequest;
 import io.jray.proto.WorkerDeath;
@@ -65,8 +64,8 @@ class SubscriptionFilterTest {
   void namedChannelsGetOnlyTheirChangesAndNoneMeansAll() throws Exception {
     NodeId node = NodeId.random();
     ByteString nodeBytes = ByteString.copyFrom(node.bytes());
-    client.blocking().registerNode(RegisterNodeRequest.newBuilder().setNode(NodeInfo.newBuilder().setNodeId(nodeBytes)
-        .setHost("127.0.0.1").setRayletPort(1).putTotalResources("CPU", 1.0)).build());
+    client.registerNode(NodeInfo.newBuilder().setNodeId(nodeBytes).setHost("127.0.0.1").setRayletPort(1)
+        .putTotalResources("CPU", 1.0).build());
     EventLoop events = new EventLoop("test-events");
     BlockingQueue<PubMessage> deathsOnly = new LinkedBlockingQueue<>();
     BlockingQueue<PubMessage> all = new LinkedBlockingQueue<>();
@@ -76,10 +75,10 @@ class SubscriptionFilterTest {
     assertThat(next(deathsOnly).getNode().getNodeId()).as("snapshot").isEqualTo(nodeBytes);
     assertThat(next(all).getNode().getNodeId()).isEqualTo(nodeBytes);
 
-    client.blocking().reportResources(ResourceReport.newBuilder().setNodeId(nodeBytes).putTotal("CPU", 1.0)
-        .putAvailable("CPU", 0.5).build());
+    client.reportResources(ResourceReport.newBuilder().setNodeId(nodeBytes).putTotal("CPU", 1.0)
+        .putAvailable("CPU", 0.5).build()).get(10, TimeUnit.SECONDS);
     WorkerId worker = WorkerId.random();
-    client.blocking().reportWorkerDeath(WorkerDeath.newBuilder().setWorkerId(ByteString.copyFrom(worker.bytes()))
+    client.reportWorkerDeath(WorkerDeath.newBuilder().setWorkerId(ByteString.copyFrom(worker.bytes()))
         .setNodeId(nodeBytes).setJobId(ByteString.copyFrom(JobId.fromInt(7).bytes())).setReason("killed").build());
 
     assertThat(next(all).hasResources()).isTrue();
@@ -96,13 +95,13 @@ class SubscriptionFilterTest {
   void badReportsAndSubscriptionsAreRefusedWithTheReason() {
     ByteString worker = ByteString.copyFrom(WorkerId.random().bytes());
     ByteString job = ByteString.copyFrom(JobId.fromInt(1).bytes());
-    assertThatThrownBy(() -> client.blocking().reportWorkerDeath(WorkerDeath.newBuilder()
+    assertThatThrownBy(() -> client.reportWorkerDeath(WorkerDeath.newBuilder()
         .setWorkerId(ByteString.copyFromUtf8("short")).setNodeId(ByteString.copyFrom(NodeId.random().bytes()))
         .setJobId(job).build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT))
         .hasMessageContaining("worker_id must be");
-    assertThatThrownBy(() -> client.blocking().reportWorkerDeath(WorkerDeath.newBuilder().setWorkerId(worker)
+    assertThatThrownBy(() -> client.reportWorkerDeath(WorkerDeath.newBuilder().setWorkerId(worker)
         .setNodeId(ByteString.copyFrom(NodeId.random().bytes())).setJobId(job).build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND))
