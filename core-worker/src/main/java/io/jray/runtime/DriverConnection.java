@@ -2,29 +2,30 @@ package io.jray.runtime;
 
 import io.jray.common.proto.ProtoIds;
 import com.google.protobuf.ByteString;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.jray.api.JobId;
 import io.jray.api.NodeId;
 import io.jray.api.WorkerId;
 import io.jray.common.config.JRayConfig;
 import io.jray.common.gcs.GcsClient;
+import io.jray.common.gcs.GcsUnavailableException;
 import io.jray.common.process.LocalCluster;
 import io.jray.common.process.NodeOptions;
 import io.jray.common.session.SessionDir;
-import io.jray.proto.AddJobRequest;
 import io.jray.proto.Address;
-import io.jray.proto.GetAllNodesRequest;
 import io.jray.proto.JobInfo;
 import io.jray.proto.JobPackage;
-import io.jray.proto.MarkJobFinishedRequest;
 import io.jray.proto.NodeInfo;
 import io.jray.proto.NodeManagerServiceGrpc;
 import io.jray.proto.RegisterDriverRequest;
+import io.jray.proto.WorkerDeath;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -38,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * {@code JRAY_ADDRESS}, else the cluster {@code jray start} left on this machine, else a local
  * cluster started for (and stopped with) this JVM. Then: register the job with its class path,
  * pick the raylet on this machine, and tell it a driver of the job is here.
+ *
+ * <p>Threads: runs on the thread of {@code JRay.init}; its GCS calls wait out an outage for up to
+ * {@code gcs.reconnect-timeout-ms} there. The shutdown hook runs on the thread that shuts down.
  */
 final class DriverConnection {
   private static final Logger LOG = LoggerFactory.getLogger(DriverConnection.class);
@@ -102,9 +106,10 @@ final class DriverConnection {
     return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("0.0.0.0");
   }
 
+  /** One quick look: a stale session's GCS is gone for good, and then this driver starts its own. */
   private static boolean reachable(String address, String token) {
     try (GcsClient gcs = new GcsClient(address, token)) {
-      gcs.blocking().withDeadlineAfter(2, TimeUnit.SECONDS).getAllNodes(GetAllNodesRequest.getDefaultInstance());
+      gcs.withReconnectTimeout(Duration.ZERO).withCallTimeout(Duration.ofSeconds(2)).allNodes();
       return true;
     } catch (RuntimeException e) {
       return false;
@@ -115,12 +120,13 @@ final class DriverConnection {
     GcsClient gcs = new GcsClient(gcsAddress, token);
     List<NodeInfo> nodes;
     try {
-      nodes = gcs.blocking().getAllNodes(GetAllNodesRequest.getDefaultInstance()).getNodesList();
+      nodes = gcs.allNodes();
     } catch (StatusRuntimeException e) {
       gcs.close();
-      throw new IllegalStateException("cannot reach the JRay cluster at " + gcsAddress + ": " + e.getStatus().getCode()
-          + (e.getStatus().getDescription() == null ? "" : " (" + e.getStatus().getDescription() + ")")
-          + ". Is it running? Start one with 'jray start --head', or call JRay.init() without an address.", e);
+      throw cannotReach(gcsAddress, e.getStatus(), e);
+    } catch (GcsUnavailableException e) {
+      gcs.close();
+      throw cannotReach(gcsAddress, e.lastStatus(), e);
     }
     NodeInfo local = nodes.stream().filter(n -> n.getState() == NodeInfo.State.ALIVE)
         .sorted(Comparator.comparing((NodeInfo n) -> !isLocal(n.getHost())).thenComparing(n -> !n.getIsHead()))
@@ -141,10 +147,9 @@ final class DriverConnection {
     }
     String host = "127.0.0.1";
     long pid = ProcessHandle.current().pid();
-    ByteString jobBytes = gcs.blocking().addJob(AddJobRequest.newBuilder().setJob(JobInfo.newBuilder()
-        .setDriverHost(host).setDriverPid(pid).addAllClasspath(classpath).addAllPackages(packages)
-        .setDriverNodeId(local.getNodeId())).build()).getJobId();
-    JobId jobId = ProtoIds.jobId(jobBytes);
+    JobId jobId = gcs.addJob(JobInfo.newBuilder().setDriverHost(host).setDriverPid(pid).addAllClasspath(classpath)
+        .addAllPackages(packages).setDriverNodeId(local.getNodeId()).build());
+    ByteString jobBytes = ProtoIds.bytes(jobId);
     NodeId nodeId = ProtoIds.nodeId(local.getNodeId());
     Address raylet = Address.newBuilder().setHost(local.getHost()).setPort(local.getRayletPort())
         .setNodeId(local.getNodeId()).build();
@@ -166,18 +171,19 @@ final class DriverConnection {
     }
     DeathSubscription deaths = new DeathSubscription(gcs, cw, "driver-" + jobId);
     cw.onShutdown(() -> {
+      // One attempt each: a shutdown does not wait out a GCS outage, and what it could not say is
+      // said for it (the raylet ends the job, and frees the objects, when this process exits).
+      GcsClient once = gcs.withReconnectTimeout(Duration.ZERO).withCallTimeout(Duration.ofSeconds(5));
       try {
-        gcs.blocking().withDeadlineAfter(5, TimeUnit.SECONDS).markJobFinished(MarkJobFinishedRequest.newBuilder()
-            .setJobId(jobBytes).setReason("JRay.shutdown()").build());
+        once.markJobFinished(jobId, "JRay.shutdown()");
       } catch (RuntimeException e) {
         LOG.warn("job {}: cannot tell GCS the job finished: {}", jobId, e.toString());
       }
       try {
         // nobody can reach this owner any more, though its JVM may run on: every node frees the
         // copies of its objects now rather than when the process exits
-        gcs.blocking().withDeadlineAfter(5, TimeUnit.SECONDS).reportWorkerDeath(io.jray.proto.WorkerDeath.newBuilder()
-            .setWorkerId(ProtoIds.bytes(cw.workerId())).setNodeId(local.getNodeId()).setJobId(jobBytes)
-            .setIsDriver(true).setReason("JRay.shutdown()").build());
+        once.reportWorkerDeath(WorkerDeath.newBuilder().setWorkerId(ProtoIds.bytes(cw.workerId()))
+            .setNodeId(local.getNodeId()).setJobId(jobBytes).setIsDriver(true).setReason("JRay.shutdown()").build());
       } catch (RuntimeException e) {
         LOG.warn("job {}: cannot tell GCS the driver left; its objects are freed when its process exits: {}", jobId,
             e.toString());
@@ -190,5 +196,11 @@ final class DriverConnection {
     });
     LOG.info("driver of job {} connected to {} (node {})", jobId, gcsAddress, nodeId);
     return cw;
+  }
+
+  private static IllegalStateException cannotReach(String gcsAddress, Status status, RuntimeException cause) {
+    return new IllegalStateException("cannot reach the JRay cluster at " + gcsAddress + ": " + status.getCode()
+        + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")")
+        + ". Is it running? Start one with 'jray start --head', or call JRay.init() without an address.", cause);
   }
 }

@@ -4,9 +4,8 @@ import io.grpc.ManagedChannel;
 import io.jray.api.JobId;
 import io.jray.api.NodeId;
 import io.jray.common.gcs.GcsClient;
+import io.jray.common.gcs.GcsUnavailableException;
 import io.jray.common.grpc.Rpc;
-import io.jray.proto.GetAllJobsRequest;
-import io.jray.proto.GetAllNodesRequest;
 import io.jray.proto.GetNodeStatsReply;
 import io.jray.proto.GetNodeStatsRequest;
 import io.jray.proto.JobInfo;
@@ -14,6 +13,8 @@ import io.jray.proto.NodeInfo;
 import io.jray.proto.NodeManagerServiceGrpc;
 import io.jray.proto.ResourceDemand;
 import io.jray.proto.WorkerStats;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -21,7 +22,10 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Nodes (alive and dead), resources used/total, workers, and pending and infeasible demand. */
+/**
+ * Nodes (alive and dead), resources used/total, workers, and pending and infeasible demand.
+ * Single-threaded: the CLI's main thread asks GCS, then each alive raylet in turn.
+ */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show nodes, resources, workers and pending demand.")
 final class StatusCommand implements Callable<Integer> {
   @Option(names = "--address", paramLabel = "HOST:PORT", description = "GCS address (default: the latest local cluster)")
@@ -30,9 +34,17 @@ final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ClusterTarget t = ClusterTarget.resolve(address);
-    try (GcsClient gcs = new GcsClient(t.address(), t.token())) {
-      var nodes = gcs.blocking().getAllNodes(GetAllNodesRequest.getDefaultInstance()).getNodesList();
-      var jobs = gcs.blocking().getAllJobs(GetAllJobsRequest.getDefaultInstance()).getJobsList();
+    try (GcsClient client = new GcsClient(t.address(), t.token())) {
+      List<NodeInfo> nodes;
+      List<JobInfo> jobs;
+      try {
+        // a look, not a wait: one attempt, and a stopped cluster is reported at once as before
+        GcsClient gcs = client.withReconnectTimeout(Duration.ZERO);
+        nodes = gcs.allNodes();
+        jobs = gcs.allJobs();
+      } catch (GcsUnavailableException e) {
+        throw e.lastStatus().asRuntimeException();
+      }
       System.out.println("======== JRay cluster status (GCS " + t.address() + ") ========");
       long alive = nodes.stream().filter(n -> n.getState() == NodeInfo.State.ALIVE).count();
       System.out.println("Nodes: " + alive + " alive, " + (nodes.size() - alive) + " dead");

@@ -18,7 +18,10 @@ import java.util.List;
 
 /**
  * The GCS gRPC service: checks every request, then applies it on the GCS loop. A rejected request
- * changes nothing.
+ * changes nothing; an accepted change is in RocksDB before its reply is sent.
+ *
+ * <p>Threads: handlers run on netty threads and only validate and hop onto {@code gcs-loop}, which
+ * owns every table; package calls run on the netty threads ({@link PackageStore} says why).
  */
 final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GcsRpcService.class);
@@ -26,13 +29,19 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
   private final NodeTable nodes;
   private final JobTable jobs;
   private final InternalKv kv;
+  private final WorkerDeathTable deaths;
   private final Publisher publisher;
   private final HealthChecker health;
   private final ResourceView resources;
   private final PackageStore packages;
 
-  GcsRpcService(EventLoop loop, NodeTable nodes, JobTable jobs, InternalKv kv, Publisher publisher,
-      HealthChecker health, ResourceView resources, PackageStore packages) {
+  /** Most deaths one GetWorkerDeaths returns, and how many when the request names no limit. */
+  static final int MAX_DEATHS_PER_CALL = 10_000;
+  static final int DEFAULT_DEATHS_PER_CALL = 1_000;
+
+  GcsRpcService(EventLoop loop, NodeTable nodes, JobTable jobs, InternalKv kv, WorkerDeathTable deaths,
+      Publisher publisher, HealthChecker health, ResourceView resources, PackageStore packages) {
+    this.deaths = deaths;
     this.resources = resources;
     this.packages = packages;
     this.loop = loop;
@@ -141,8 +150,7 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
   public void kvPut(KvPutRequest req, StreamObserver<KvPutReply> reply) {
     answer(loop, reply, () -> {
       require(!req.getKey().isBlank(), "key is empty");
-      return KvPutReply.newBuilder().setAdded(kv.put(req.getKey(), req.getValue().toByteArray(), req.getOverwrite()))
-          .build();
+      return KvPutReply.newBuilder().setAdded(kv.put(req.getKey(), req.getValue(), req.getOverwrite())).build();
     });
   }
 
@@ -150,9 +158,9 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
   public void kvGet(KvGetRequest req, StreamObserver<KvGetReply> reply) {
     answer(loop, reply, () -> {
       require(!req.getKey().isBlank(), "key is empty");
-      byte[] v = kv.get(req.getKey());
+      ByteString v = kv.get(req.getKey());
       return v == null ? KvGetReply.newBuilder().setFound(false).build()
-          : KvGetReply.newBuilder().setFound(true).setValue(ByteString.copyFrom(v)).build();
+          : KvGetReply.newBuilder().setFound(true).setValue(v).build();
     });
   }
 
@@ -210,8 +218,8 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
   }
 
   /**
-   * Publishes a worker's or driver's death; not stored (a node's death covers all of its
-   * processes, and a GCS restart loses only deaths whose objects the raylets have freed already).
+   * Stores a worker's or driver's death, then publishes it: stored first, so that once the raylet
+   * has its reply a GCS restart cannot lose the death (issue 13 replays what subscribers missed).
    */
   @Override
   public void reportWorkerDeath(WorkerDeath req, StreamObserver<ReportWorkerDeathReply> reply) {
@@ -228,8 +236,26 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
       LOG.info("{} {} of job {} on node {} died: {}", d.getIsDriver() ? "driver" : "worker",
           WorkerId.fromBytes(d.getWorkerId().toByteArray()), JobId.fromBytes(d.getJobId().toByteArray()),
           NodeTable.hex(d.getNodeId()), d.getReason());
+      deaths.add(d);
       publisher.publish(PubMessage.newBuilder().setWorkerDeath(d).build());
       return ReportWorkerDeathReply.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void getWorkerDeaths(GetWorkerDeathsRequest req, StreamObserver<GetWorkerDeathsReply> reply) {
+    answer(loop, reply, () -> {
+      if (!req.getJobId().isEmpty()) {
+        checkJobId(req.getJobId());
+      }
+      if (!req.getNodeId().isEmpty()) {
+        checkNodeId(req.getNodeId());
+      }
+      require(req.getLimit() >= 0 && req.getLimit() <= MAX_DEATHS_PER_CALL, "limit must be 0 (meaning "
+          + DEFAULT_DEATHS_PER_CALL + ") to " + MAX_DEATHS_PER_CALL + ", got " + req.getLimit());
+      int limit = req.getLimit() == 0 ? DEFAULT_DEATHS_PER_CALL : req.getLimit();
+      return GetWorkerDeathsReply.newBuilder().addAllDeaths(deaths.recent(req.getJobId(), req.getNodeId(), limit))
+          .build();
     });
   }
 

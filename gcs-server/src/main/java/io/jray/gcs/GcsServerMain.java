@@ -1,9 +1,6 @@
 package io.jray.gcs;
 
-import io.grpc.Server;
-import io.jray.common.concurrent.EventLoop;
 import io.jray.common.config.JRayConfig;
-import io.jray.common.grpc.Rpc;
 import io.jray.common.process.MainArgs;
 import io.jray.common.process.ReadyFile;
 import io.jray.common.session.LogSetup;
@@ -11,8 +8,6 @@ import io.jray.common.session.SessionDir;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,9 +15,10 @@ import org.slf4j.LoggerFactory;
  * The GCS server process: {@code --port P --session-dir DIR [--ready-file F] [--storage-dir S]}.
  * The cluster token comes from {@code JRAY_AUTH_TOKEN} or the session's token file.
  *
- * <p>Threads: {@code gcs-loop} owns every table, the publisher and the health checker; gRPC
- * handlers run on netty threads and only hop onto it, except package uploads and downloads
- * ({@link PackageStore}), which write and read RocksDB on the netty threads.
+ * <p>Threads: {@code gcs-loop} owns every table, the publisher and the health checker, and runs
+ * their RocksDB calls ({@link GcsServer}); gRPC handlers run on netty threads and only hop onto
+ * it, except package uploads and downloads ({@link PackageStore}), which write and read RocksDB on
+ * the netty threads. {@code gcs-shutdown} (the shutdown hook) stops the server and closes storage.
  */
 public final class GcsServerMain {
   private static final Logger LOG = LoggerFactory.getLogger(GcsServerMain.class);
@@ -37,34 +33,22 @@ public final class GcsServerMain {
     String token = session.clusterToken();
     Path storageDir = Path.of(args.get("storage-dir", session.path().resolve("gcs-storage").toString()));
 
-    EventLoop loop = new EventLoop("gcs-loop");
-    GcsStorage storage = new GcsStorage(storageDir);
-    CompletableFuture<GcsRpcService> built = new CompletableFuture<>();
-    loop.execute(() -> {
-      Publisher publisher = new Publisher();
-      ResourceView resources = new ResourceView(publisher);
-      NodeTable nodes = new NodeTable(storage, publisher, resources::nodeDead);
-      JobTable jobs = new JobTable(storage, publisher);
-      HealthChecker health = new HealthChecker(loop, nodes, token,
-          JRayConfig.getLong(JRayConfig.HEALTH_PERIOD_MS), JRayConfig.getLong(JRayConfig.HEALTH_TIMEOUT_MS),
-          JRayConfig.getInt(JRayConfig.HEALTH_FAILURE_THRESHOLD));
-      built.complete(new GcsRpcService(loop, nodes, jobs, new InternalKv(storage), publisher, health, resources,
-          new PackageStore(storage, JRayConfig.getLong(JRayConfig.JOB_CODE_MAX_BYTES))));
-    });
-    Server server = Rpc.startServer("0.0.0.0", port, token, null, built.get(30, TimeUnit.SECONDS));
-    LOG.info("GCS serving on port {} (session {}, storage {})", server.getPort(), session, storageDir);
+    GcsServer gcs = GcsServer.start("0.0.0.0", port, storageDir, token, GcsServer.Settings.fromConfig());
+    LOG.info("GCS serving on port {} (session {}, storage {})", gcs.port(), session, storageDir);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("GCS stopping");
-      server.shutdownNow();
-      loop.execute(storage::close);
-      loop.close();
+      try {
+        gcs.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }, "gcs-shutdown"));
     if (args.has("ready-file")) {
       Map<String, String> ready = new LinkedHashMap<>();
-      ready.put("port", Integer.toString(server.getPort()));
+      ready.put("port", Integer.toString(gcs.port()));
       ready.put("pid", Long.toString(ProcessHandle.current().pid()));
       ReadyFile.write(Path.of(args.required("ready-file")), ready);
     }
-    server.awaitTermination();
+    gcs.awaitTermination();
   }
 }

@@ -1,40 +1,38 @@
 package io.jray.gcs;
 
-import java.nio.charset.StandardCharsets;
+import com.google.protobuf.ByteString;
 
-/** The internal key-value table (cluster config, function tables later). State of the GCS loop. */
+/**
+ * The internal key-value table (cluster config, function tables later): column family {@code kv},
+ * user keys under the prefix {@code u:} so they cannot clash with GCS's own entries (like the job
+ * counter). Read from RocksDB on each call rather than held in memory: values may be large and
+ * most are read rarely.
+ *
+ * <p>Threads: called on {@code gcs-loop} only, so a check-then-put is atomic.
+ */
 final class InternalKv {
-  private final GcsStorage storage;
+  private final PersistentTable<String, ByteString> table;
 
   InternalKv(GcsStorage storage) {
-    this.storage = storage;
+    this.table = new PersistentTable<>(storage, GcsStorage.Table.KV, "u:", Codec.UTF8, Codec.BYTES);
   }
 
-  boolean put(String key, byte[] value, boolean overwrite) {
-    byte[] k = key(key);
-    boolean exists = storage.get(GcsStorage.Table.KV, k) != null;
+  /** True if the key was new; an existing key is replaced only with {@code overwrite}. */
+  boolean put(String key, ByteString value, boolean overwrite) {
+    boolean exists = table.contains(key);
     if (exists && !overwrite) {
       return false;
     }
-    storage.put(GcsStorage.Table.KV, k, value);
+    table.put(key, value);
     return !exists;
   }
 
-  byte[] get(String key) {
-    return storage.get(GcsStorage.Table.KV, key(key));
+  /** The value, or null. */
+  ByteString get(String key) {
+    return table.get(key);
   }
 
   boolean delete(String key) {
-    byte[] k = key(key);
-    if (storage.get(GcsStorage.Table.KV, k) == null) {
-      return false;
-    }
-    storage.delete(GcsStorage.Table.KV, k);
-    return true;
-  }
-
-  /** User keys live under a prefix so they cannot clash with GCS's own entries (like the job counter). */
-  private static byte[] key(String key) {
-    return ("u:" + key).getBytes(StandardCharsets.UTF_8);
+    return table.remove(key);
   }
 }

@@ -1,46 +1,42 @@
 package io.jray.gcs;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.jray.api.JobId;
 import io.jray.proto.JobInfo;
 import io.jray.proto.PubMessage;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The job table: one entry per driver that connected. Ids count up and survive GCS restarts. */
+/**
+ * The job table: one entry per driver that connected, in column family {@code jobs} keyed by job
+ * id. Ids count up from a counter stored under {@code __job_counter} in {@code kv}, so they are
+ * never reused, not even after a GCS restart.
+ *
+ * <p>Threads: state of {@code gcs-loop}, which also runs its RocksDB writes.
+ */
 final class JobTable {
   private static final Logger LOG = LoggerFactory.getLogger(JobTable.class);
-  private static final byte[] COUNTER_KEY = "__job_counter".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-  private final GcsStorage storage;
+  private static final String COUNTER = "job_counter";
   private final Publisher publisher;
-  private final Map<ByteString, JobInfo> jobs = new LinkedHashMap<>();
+  private final CachedTable<ByteString, JobInfo> jobs;
+  private final PersistentTable<String, Integer> counters;
   private int lastJob;
 
   JobTable(GcsStorage storage, Publisher publisher) {
-    this.storage = storage;
     this.publisher = publisher;
-    byte[] c = storage.get(GcsStorage.Table.KV, COUNTER_KEY);
-    lastJob = c == null ? 0 : ByteBuffer.wrap(c).getInt();
-    storage.scan(GcsStorage.Table.JOBS).forEach((k, v) -> {
-      try {
-        JobInfo j = JobInfo.parseFrom(v);
-        jobs.put(j.getJobId(), j);
-      } catch (InvalidProtocolBufferException e) {
-        LOG.error("skipping unreadable job record");
-      }
-    });
+    this.counters = new PersistentTable<>(storage, GcsStorage.Table.KV, "__", Codec.UTF8, Codec.INT);
+    Integer c = counters.get(COUNTER);
+    lastJob = c == null ? 0 : c;
+    this.jobs = new CachedTable<>(new PersistentTable<>(storage, GcsStorage.Table.JOBS, "", Codec.BYTES,
+        Codec.proto(JobInfo.parser())));
     LOG.info("job table loaded: {} jobs, last id {}", jobs.size(), lastJob);
   }
 
   JobInfo add(JobInfo job) {
     lastJob++;
-    storage.put(GcsStorage.Table.KV, COUNTER_KEY, ByteBuffer.allocate(4).putInt(lastJob).array());
+    // the counter first: a crash before the job is stored skips an id rather than reusing one
+    counters.put(COUNTER, lastJob);
     JobId id = JobId.fromInt(lastJob);
     JobInfo j = job.toBuilder().setJobId(ByteString.copyFrom(id.bytes())).setState(JobInfo.State.RUNNING)
         .setStartTimeMs(System.currentTimeMillis()).build();
@@ -66,11 +62,10 @@ final class JobTable {
   }
 
   List<JobInfo> all() {
-    return new ArrayList<>(jobs.values());
+    return jobs.all();
   }
 
   private void save(JobInfo j) {
-    storage.put(GcsStorage.Table.JOBS, j.getJobId().toByteArray(), j.toByteArray());
     jobs.put(j.getJobId(), j);
     publisher.publish(PubMessage.newBuilder().setJob(j).build());
   }

@@ -1,37 +1,31 @@
 package io.jray.gcs;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.jray.proto.NodeInfo;
 import io.jray.proto.PubMessage;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The node table: every raylet that registered, alive or dead. State of the GCS loop. */
+/**
+ * The node table: every raylet that registered, alive or dead, in column family {@code nodes}
+ * keyed by node id. Each change is stored before it is published.
+ *
+ * <p>Threads: state of {@code gcs-loop}, which also runs its RocksDB writes.
+ */
 final class NodeTable {
   private static final Logger LOG = LoggerFactory.getLogger(NodeTable.class);
-  private final GcsStorage storage;
   private final Publisher publisher;
-  private final Map<ByteString, NodeInfo> nodes = new LinkedHashMap<>();
-  private final java.util.function.Consumer<ByteString> onDeath;
+  private final CachedTable<ByteString, NodeInfo> nodes;
+  private final Consumer<ByteString> onDeath;
 
-  NodeTable(GcsStorage storage, Publisher publisher, java.util.function.Consumer<ByteString> onDeath) {
-    this.storage = storage;
+  NodeTable(GcsStorage storage, Publisher publisher, Consumer<ByteString> onDeath) {
     this.onDeath = onDeath;
     this.publisher = publisher;
-    storage.scan(GcsStorage.Table.NODES).forEach((k, v) -> {
-      try {
-        NodeInfo n = NodeInfo.parseFrom(v);
-        nodes.put(n.getNodeId(), n);
-      } catch (InvalidProtocolBufferException e) {
-        LOG.error("skipping unreadable node record {}", HexFormat.of().formatHex(k));
-      }
-    });
+    this.nodes = new CachedTable<>(new PersistentTable<>(storage, GcsStorage.Table.NODES, "", Codec.BYTES,
+        Codec.proto(NodeInfo.parser())));
     LOG.info("node table loaded: {} nodes", nodes.size());
   }
 
@@ -60,7 +54,7 @@ final class NodeTable {
   }
 
   List<NodeInfo> all() {
-    return new ArrayList<>(nodes.values());
+    return nodes.all();
   }
 
   List<NodeInfo> alive() {
@@ -68,7 +62,6 @@ final class NodeTable {
   }
 
   private void save(NodeInfo n) {
-    storage.put(GcsStorage.Table.NODES, n.getNodeId().toByteArray(), n.toByteArray());
     nodes.put(n.getNodeId(), n);
     publisher.publish(PubMessage.newBuilder().setNode(n).build());
   }

@@ -1,11 +1,12 @@
 package io.jray.gcs;
 
+import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.jray.common.gcs.GcsClient;
 import io.jray.proto.GetPackageChunkReply;
 import io.jray.proto.PackageChunk;
 import io.jray.proto.UploadPackageReply;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -19,33 +20,68 @@ import org.slf4j.LoggerFactory;
  * when its size and hash check out (then a meta key names the staged chunks); a rejected or broken
  * upload leaves nothing behind.
  *
- * <p>Runs on gRPC threads, not the GCS loop: uploads are large and RocksDB takes concurrent
- * writers. Publishing a package (the meta key) is serialized on this object.
+ * <p>Both live in column family {@code packages}: meta keys {@code m/<sha256>} and chunk keys
+ * {@code c/<upload id>/<index, 8 digits>}, so the chunks of one upload are one key range.
+ *
+ * <p>Threads: runs on gRPC threads, not {@code gcs-loop}: uploads are large and RocksDB takes
+ * concurrent writers. Each upload touches only its own chunk keys, and its fields only from its
+ * stream's callbacks, which gRPC calls one at a time; publishing a package (its meta key) is
+ * serialized on this object's monitor so two uploads of the same bytes store it once.
  */
 final class PackageStore {
   /** Every chunk of an upload but the last carries exactly this much. */
-  static final int CHUNK_BYTES = 1 << 20;
+  static final int CHUNK_BYTES = GcsClient.PACKAGE_CHUNK_BYTES;
   private static final Logger LOG = LoggerFactory.getLogger(PackageStore.class);
   private static final HexFormat HEX = HexFormat.of();
 
-  private final GcsStorage storage;
+  private final PersistentTable<String, Meta> metas;
+  private final PersistentTable<ChunkKey, ByteString> chunks;
   private final long maxBytes;
 
   PackageStore(GcsStorage storage, long maxBytes) {
-    this.storage = storage;
+    this.metas = new PersistentTable<>(storage, GcsStorage.Table.PACKAGES, "m/", Codec.UTF8, Meta.CODEC);
+    this.chunks = new PersistentTable<>(storage, GcsStorage.Table.PACKAGES, "c/", ChunkKey.CODEC, Codec.BYTES);
     this.maxBytes = maxBytes;
   }
 
-  /** Where a stored package's chunks are, or null. */
+  /** Where a stored package's chunks are: which upload staged them, and how many there are. */
   private record Meta(long size, int chunks, String upload) {
-    byte[] encode() {
-      return (size + "," + chunks + "," + upload).getBytes(StandardCharsets.UTF_8);
-    }
+    /** Text, {@code size,chunks,upload}: the layout existing storage directories have. */
+    static final Codec<Meta> CODEC = new Codec<>() {
+      @Override
+      public byte[] encode(Meta m) {
+        return Codec.UTF8.encode(m.size + "," + m.chunks + "," + m.upload);
+      }
 
-    static Meta decode(byte[] b) {
-      String[] f = new String(b, StandardCharsets.UTF_8).split(",");
-      return new Meta(Long.parseLong(f[0]), Integer.parseInt(f[1]), f[2]);
-    }
+      @Override
+      public Meta decode(byte[] b) {
+        String[] f = Codec.UTF8.decode(b).split(",");
+        if (f.length != 3) {
+          throw new IllegalArgumentException("a package meta record has 3 fields, got " + f.length);
+        }
+        return new Meta(Long.parseLong(f[0]), Integer.parseInt(f[1]), f[2]);
+      }
+    };
+  }
+
+  /** One staged chunk; keys sort by upload, then index (zero-padded so byte order is numeric). */
+  private record ChunkKey(String upload, int index) {
+    static final Codec<ChunkKey> CODEC = new Codec<>() {
+      @Override
+      public byte[] encode(ChunkKey k) {
+        return Codec.UTF8.encode(k.upload + "/" + String.format("%08d", k.index));
+      }
+
+      @Override
+      public ChunkKey decode(byte[] b) {
+        String s = Codec.UTF8.decode(b);
+        int slash = s.lastIndexOf('/');
+        if (slash < 0) {
+          throw new IllegalArgumentException("a chunk key is <upload>/<index>, got " + s);
+        }
+        return new ChunkKey(s.substring(0, slash), Integer.parseInt(s.substring(slash + 1)));
+      }
+    };
   }
 
   static boolean isSha256(String s) {
@@ -53,16 +89,11 @@ final class PackageStore {
   }
 
   boolean has(String sha256) {
-    return meta(sha256) != null;
-  }
-
-  private Meta meta(String sha256) {
-    byte[] b = storage.get(GcsStorage.Table.PACKAGES, metaKey(sha256));
-    return b == null ? null : Meta.decode(b);
+    return metas.contains(sha256);
   }
 
   GetPackageChunkReply chunk(String sha256, int index) {
-    Meta m = meta(sha256);
+    Meta m = metas.get(sha256);
     if (m == null) {
       throw Status.NOT_FOUND.withDescription("no package " + sha256 + " in GCS (was the GCS storage wiped"
           + " since the job started?)").asRuntimeException();
@@ -71,24 +102,15 @@ final class PackageStore {
       throw Status.INVALID_ARGUMENT.withDescription("package " + sha256 + " has " + m.chunks + " chunks; asked for "
           + index).asRuntimeException();
     }
-    byte[] data = m.chunks == 0 ? new byte[0] : storage.get(GcsStorage.Table.PACKAGES, chunkKey(m.upload, index));
+    ByteString data = m.chunks == 0 ? ByteString.EMPTY : chunks.get(new ChunkKey(m.upload, index));
     if (data == null) {
       throw Status.DATA_LOSS.withDescription("package " + sha256 + " lost chunk " + index).asRuntimeException();
     }
-    return GetPackageChunkReply.newBuilder().setSize(m.size).setChunks(m.chunks)
-        .setData(com.google.protobuf.UnsafeByteOperations.unsafeWrap(data)).build();
+    return GetPackageChunkReply.newBuilder().setSize(m.size).setChunks(m.chunks).setData(data).build();
   }
 
   StreamObserver<PackageChunk> upload(StreamObserver<UploadPackageReply> reply) {
     return new Upload(reply);
-  }
-
-  private static byte[] metaKey(String sha256) {
-    return ("m/" + sha256).getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static byte[] chunkKey(String upload, int index) {
-    return ("c/" + upload + "/" + String.format("%08d", index)).getBytes(StandardCharsets.UTF_8);
   }
 
   /** One client stream: checks each message, stages its data, publishes it when whole and right. */
@@ -99,7 +121,7 @@ final class PackageStore {
     private String sha256;
     private long size = -1;
     private long received;
-    private int chunks;
+    private int staged;
     private boolean failed;
 
     Upload(StreamObserver<UploadPackageReply> reply) {
@@ -131,7 +153,7 @@ final class PackageStore {
       }
       int n = c.getData().size();
       if (received + n > size || (received + n < size && n != CHUNK_BYTES)) {
-        fail("package " + sha256 + ": chunk " + chunks + " has " + n + " bytes; every chunk but the last must have "
+        fail("package " + sha256 + ": chunk " + staged + " has " + n + " bytes; every chunk but the last must have "
             + CHUNK_BYTES + " and all of them " + size);
         return;
       }
@@ -139,8 +161,8 @@ final class PackageStore {
         return;
       }
       c.getData().asReadOnlyByteBufferList().forEach(b -> digest.update(b.duplicate()));
-      storage.put(GcsStorage.Table.PACKAGES, chunkKey(id, chunks), c.getData().toByteArray());
-      chunks++;
+      chunks.put(new ChunkKey(id, staged), c.getData());
+      staged++;
       received += n;
     }
 
@@ -175,13 +197,13 @@ final class PackageStore {
       synchronized (PackageStore.this) {
         stored = !has(sha256);
         if (stored) {
-          storage.put(GcsStorage.Table.PACKAGES, metaKey(sha256), new Meta(size, chunks, id).encode());
+          metas.put(sha256, new Meta(size, staged, id));
         }
       }
       if (!stored) {
         dropStaged(); // a concurrent upload of the same bytes won
       } else {
-        LOG.info("stored package {} ({} bytes, {} chunks)", sha256, size, chunks);
+        LOG.info("stored package {} ({} bytes, {} chunks)", sha256, size, staged);
       }
       reply.onNext(UploadPackageReply.newBuilder().setStored(stored).build());
       reply.onCompleted();
@@ -195,8 +217,8 @@ final class PackageStore {
     }
 
     private void dropStaged() {
-      if (chunks > 0) {
-        storage.deleteRange(GcsStorage.Table.PACKAGES, chunkKey(id, 0), chunkKey(id, chunks));
+      if (staged > 0) {
+        chunks.deleteRange(new ChunkKey(id, 0), new ChunkKey(id, staged));
       }
     }
   }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.jray.api.JobId;
@@ -17,14 +16,12 @@ import io.jray.common.grpc.Rpc;
 import io.jray.proto.GcsServiceGrpc;
 import io.jray.proto.NodeInfo;
 import io.jray.proto.PubMessage;
-import io.jray.proto.RegisterNodeRequest;
 import io.jray.proto.ResourceReport;
 import io.jray.proto.SubscribeRequest;
 import io.jray.proto.WorkerDeath;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -41,40 +38,20 @@ class SubscriptionFilterTest {
   private static final String TOKEN = "test-token";
   @TempDir
   Path dir;
-  private EventLoop loop;
-  private GcsStorage storage;
-  private Server server;
+  private GcsServer gcs;
   private GcsClient client;
 
   @BeforeEach
   void start() throws Exception {
-    loop = new EventLoop("gcs-loop");
-    storage = new GcsStorage(dir);
-    CompletableFuture<GcsRpcService> built = new CompletableFuture<>();
-    loop.execute(() -> {
-      Publisher publisher = new Publisher();
-      ResourceView resources = new ResourceView(publisher);
-      NodeTable nodes = new NodeTable(storage, publisher, resources::nodeDead);
-      // no probes during the test: the registered node has no raylet behind it
-      HealthChecker health = new HealthChecker(loop, nodes, TOKEN, 600_000, 1_000, 5);
-      built.complete(new GcsRpcService(loop, nodes, new JobTable(storage, publisher), new InternalKv(storage),
-          publisher, health, resources, new PackageStore(storage, 1 << 20)));
-    });
-    server = Rpc.startServer("127.0.0.1", 0, TOKEN, null, built.get(10, TimeUnit.SECONDS));
-    client = new GcsClient("127.0.0.1:" + server.getPort(), TOKEN);
+    // no probes during the test: the registered node has no raylet behind it
+    gcs = GcsServer.start("127.0.0.1", 0, dir, TOKEN, new GcsServer.Settings(600_000, 1_000, 5, 1 << 20, 100));
+    client = new GcsClient("127.0.0.1:" + gcs.port(), TOKEN);
   }
 
   @AfterEach
   void stop() throws Exception {
     client.close();
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    CompletableFuture<Void> closed = new CompletableFuture<>();
-    loop.execute(() -> {
-      storage.close();
-      closed.complete(null);
-    });
-    closed.get(10, TimeUnit.SECONDS);
-    loop.close();
+    gcs.close();
   }
 
   private static PubMessage next(BlockingQueue<PubMessage> q) throws InterruptedException {
@@ -87,8 +64,8 @@ class SubscriptionFilterTest {
   void namedChannelsGetOnlyTheirChangesAndNoneMeansAll() throws Exception {
     NodeId node = NodeId.random();
     ByteString nodeBytes = ByteString.copyFrom(node.bytes());
-    client.blocking().registerNode(RegisterNodeRequest.newBuilder().setNode(NodeInfo.newBuilder().setNodeId(nodeBytes)
-        .setHost("127.0.0.1").setRayletPort(1).putTotalResources("CPU", 1.0)).build());
+    client.registerNode(NodeInfo.newBuilder().setNodeId(nodeBytes).setHost("127.0.0.1").setRayletPort(1)
+        .putTotalResources("CPU", 1.0).build());
     EventLoop events = new EventLoop("test-events");
     BlockingQueue<PubMessage> deathsOnly = new LinkedBlockingQueue<>();
     BlockingQueue<PubMessage> all = new LinkedBlockingQueue<>();
@@ -98,10 +75,10 @@ class SubscriptionFilterTest {
     assertThat(next(deathsOnly).getNode().getNodeId()).as("snapshot").isEqualTo(nodeBytes);
     assertThat(next(all).getNode().getNodeId()).isEqualTo(nodeBytes);
 
-    client.blocking().reportResources(ResourceReport.newBuilder().setNodeId(nodeBytes).putTotal("CPU", 1.0)
-        .putAvailable("CPU", 0.5).build());
+    client.reportResources(ResourceReport.newBuilder().setNodeId(nodeBytes).putTotal("CPU", 1.0)
+        .putAvailable("CPU", 0.5).build()).get(10, TimeUnit.SECONDS);
     WorkerId worker = WorkerId.random();
-    client.blocking().reportWorkerDeath(WorkerDeath.newBuilder().setWorkerId(ByteString.copyFrom(worker.bytes()))
+    client.reportWorkerDeath(WorkerDeath.newBuilder().setWorkerId(ByteString.copyFrom(worker.bytes()))
         .setNodeId(nodeBytes).setJobId(ByteString.copyFrom(JobId.fromInt(7).bytes())).setReason("killed").build());
 
     assertThat(next(all).hasResources()).isTrue();
@@ -118,19 +95,19 @@ class SubscriptionFilterTest {
   void badReportsAndSubscriptionsAreRefusedWithTheReason() {
     ByteString worker = ByteString.copyFrom(WorkerId.random().bytes());
     ByteString job = ByteString.copyFrom(JobId.fromInt(1).bytes());
-    assertThatThrownBy(() -> client.blocking().reportWorkerDeath(WorkerDeath.newBuilder()
+    assertThatThrownBy(() -> client.reportWorkerDeath(WorkerDeath.newBuilder()
         .setWorkerId(ByteString.copyFromUtf8("short")).setNodeId(ByteString.copyFrom(NodeId.random().bytes()))
         .setJobId(job).build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT))
         .hasMessageContaining("worker_id must be");
-    assertThatThrownBy(() -> client.blocking().reportWorkerDeath(WorkerDeath.newBuilder().setWorkerId(worker)
+    assertThatThrownBy(() -> client.reportWorkerDeath(WorkerDeath.newBuilder().setWorkerId(worker)
         .setNodeId(ByteString.copyFrom(NodeId.random().bytes())).setJobId(job).build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND))
         .hasMessageContaining("unknown node");
-    ManagedChannel raw = Rpc.channel("127.0.0.1", server.getPort(), TOKEN);
-    ManagedChannel wrongToken = Rpc.channel("127.0.0.1", server.getPort(), "not-the-token");
+    ManagedChannel raw = Rpc.channel("127.0.0.1", gcs.port(), TOKEN);
+    ManagedChannel wrongToken = Rpc.channel("127.0.0.1", gcs.port(), "not-the-token");
     try {
       var it = GcsServiceGrpc.newBlockingStub(raw).withDeadlineAfter(10, TimeUnit.SECONDS).subscribe(
           SubscribeRequest.newBuilder().setSubscriber("bad").addChannels(SubscribeRequest.Channel.CHANNEL_UNSPECIFIED)

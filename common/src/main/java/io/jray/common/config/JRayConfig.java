@@ -31,6 +31,10 @@ public final class JRayConfig {
   public static final Key SESSION_ROOT = key("session.root", "/tmp/jray", "where session directories are made");
   public static final Key ADDRESS = key("address", "", "cluster to connect to (host:port of GCS); empty = local");
   public static final Key AUTH_TOKEN = key("auth.token", "", "cluster token; default: the session's token file");
+  public static final Key GCS_RECONNECT_TIMEOUT_MS = key("gcs.reconnect-timeout-ms", "60000",
+      "a call to GCS that finds it unreachable retries (100 ms backoff doubling to 2 s) this long, then fails");
+  public static final Key GCS_WORKER_DEATHS_MAX = key("gcs.worker-deaths.max", "10000",
+      "worker and driver deaths GCS stores for GetWorkerDeaths; past this the oldest are dropped");
   public static final Key HEALTH_PERIOD_MS =
       key("health-check.period-ms", "1000", "how often GCS probes each raylet");
   public static final Key HEALTH_TIMEOUT_MS =

@@ -1,50 +1,321 @@
 package io.jray.common.gcs;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import io.jray.api.JobId;
+import io.jray.api.NodeId;
+import io.jray.common.config.JRayConfig;
 import io.jray.common.grpc.Rpc;
+import io.jray.proto.AddJobRequest;
+import io.jray.proto.FindMissingPackagesRequest;
 import io.jray.proto.GcsServiceGrpc;
+import io.jray.proto.GetAllJobsRequest;
+import io.jray.proto.GetAllNodesRequest;
+import io.jray.proto.GetJobRequest;
+import io.jray.proto.GetPackageChunkReply;
+import io.jray.proto.GetPackageChunkRequest;
+import io.jray.proto.GetWorkerDeathsRequest;
+import io.jray.proto.JobInfo;
+import io.jray.proto.KvDelRequest;
+import io.jray.proto.KvGetReply;
+import io.jray.proto.KvGetRequest;
+import io.jray.proto.KvPutRequest;
+import io.jray.proto.MarkJobFinishedRequest;
+import io.jray.proto.NodeInfo;
 import io.jray.proto.PubMessage;
+import io.jray.proto.RegisterNodeRequest;
+import io.jray.proto.ReportResourcesReply;
+import io.jray.proto.ResourceReport;
 import io.jray.proto.SubscribeRequest;
+import io.jray.proto.UnregisterNodeRequest;
+import io.jray.proto.WorkerDeath;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A connection to GCS: blocking stub for control calls (all off the per-task path, each with a
- * deadline) and a subscription that re-subscribes after GCS restarts.
+ * A connection to GCS with one typed method per call. Each call rides out an outage the same way
+ * ({@link GcsRetry}: UNAVAILABLE retried with backoff for up to {@code gcs.reconnect-timeout-ms},
+ * then {@link GcsUnavailableException}); any other status GCS answers with is thrown at once as
+ * the {@link StatusRuntimeException} it is. The subscription re-subscribes after GCS restarts.
+ *
+ * <p>Each attempt has a deadline of 10 s ({@link #withCallTimeout} changes it); a view made by
+ * {@code with...} shares this client's channel, and closing any of them closes it for all.
+ *
+ * <p>Threads: thread-safe. Calls block the calling thread (sleeping between retries), so they are
+ * made from virtual threads or user threads, never from a component's loop. Subscription
+ * callbacks run on the executor the subscriber gives.
  */
 public final class GcsClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GcsClient.class);
+  /** Every chunk of a package upload but the last carries exactly this much (GCS checks it). */
+  public static final int PACKAGE_CHUNK_BYTES = 1 << 20;
+  private static final long CALL_TIMEOUT_MS = 10_000;
+  /** Asking about many packages, or reading a large chunk from a busy GCS, may take longer. */
+  private static final long PACKAGE_CALL_TIMEOUT_MS = 60_000;
+
+  /** Where {@link #uploadPackage} reads a package from; opened again if the upload is retried. */
+  @FunctionalInterface
+  public interface PackageSource {
+    InputStream open() throws IOException;
+  }
+
   private final String address;
   private final ManagedChannel channel;
-  private volatile boolean closed;
+  private final GcsRetry retry;
+  private final long callTimeoutMs;
+  /** Shared by every view of the channel, so that closing one stops the others' re-subscribing. */
+  private final AtomicBoolean closed;
 
+  /** A client of the GCS at {@code address} ({@code host:port}), retrying for {@code gcs.reconnect-timeout-ms}. */
   public GcsClient(String address, String token) {
     InetSocketAddress a = Rpc.parseAddress(address);
     this.address = address;
     this.channel = Rpc.channel(a.getHostString(), a.getPort(), token);
+    this.retry = new GcsRetry(address, JRayConfig.getLong(JRayConfig.GCS_RECONNECT_TIMEOUT_MS),
+        channel::resetConnectBackoff);
+    this.callTimeoutMs = CALL_TIMEOUT_MS;
+    this.closed = new AtomicBoolean();
+  }
+
+  private GcsClient(GcsClient of, GcsRetry retry, long callTimeoutMs) {
+    this.address = of.address;
+    this.channel = of.channel;
+    this.closed = of.closed;
+    this.retry = retry;
+    this.callTimeoutMs = callTimeoutMs;
   }
 
   public String address() {
     return address;
   }
 
-  /** A blocking stub with a 10 s deadline per call. */
-  public GcsServiceGrpc.GcsServiceBlockingStub blocking() {
-    return GcsServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+  /**
+   * The same connection, retrying an unreachable GCS for {@code timeout} instead (zero: one
+   * attempt, for a caller that has a better thing to do than wait, like a probe or a shutdown).
+   */
+  public GcsClient withReconnectTimeout(Duration timeout) {
+    return new GcsClient(this, retry.withReconnectTimeout(timeout.toMillis()), callTimeoutMs);
   }
 
+  /** The same connection, with {@code timeout} as the deadline of each attempt. */
+  public GcsClient withCallTimeout(Duration timeout) {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("a call timeout must be > 0, got " + timeout);
+    }
+    return new GcsClient(this, retry, timeout.toMillis());
+  }
+
+  // ---- nodes
+
+  public void registerNode(NodeInfo node) {
+    write("RegisterNode", s -> s.registerNode(RegisterNodeRequest.newBuilder().setNode(node).build()));
+  }
+
+  public void unregisterNode(NodeId node, String reason) {
+    write("UnregisterNode", s -> s.unregisterNode(UnregisterNodeRequest.newBuilder().setNodeId(bytes(node.bytes()))
+        .setReason(reason).build()));
+  }
+
+  /** Every node GCS knows, alive and dead, in the order they first registered. */
+  public List<NodeInfo> allNodes() {
+    return read("GetAllNodes", s -> s.getAllNodes(GetAllNodesRequest.getDefaultInstance()).getNodesList());
+  }
+
+  // ---- jobs
+
+  /** Registers a job (its packages must be in GCS already) and returns the id GCS gave it. */
+  public JobId addJob(JobInfo job) {
+    return JobId.fromBytes(write("AddJob", s -> s.addJob(AddJobRequest.newBuilder().setJob(job).build()))
+        .getJobId().toByteArray());
+  }
+
+  public void markJobFinished(JobId job, String reason) {
+    write("MarkJobFinished", s -> s.markJobFinished(MarkJobFinishedRequest.newBuilder().setJobId(bytes(job.bytes()))
+        .setReason(reason).build()));
+  }
+
+  /** The job, or empty if GCS has never heard of it. */
+  public Optional<JobInfo> getJob(JobId job) {
+    try {
+      return Optional.of(read("GetJob", s -> s.getJob(GetJobRequest.newBuilder().setJobId(bytes(job.bytes())).build()))
+          .getJob());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  public List<JobInfo> allJobs() {
+    return read("GetAllJobs", s -> s.getAllJobs(GetAllJobsRequest.getDefaultInstance()).getJobsList());
+  }
+
+  // ---- internal KV
+
+  /** True if the key was new; an existing key is replaced only with {@code overwrite}. */
+  public boolean kvPut(String key, ByteString value, boolean overwrite) {
+    return write("KvPut", s -> s.kvPut(KvPutRequest.newBuilder().setKey(key).setValue(value).setOverwrite(overwrite)
+        .build())).getAdded();
+  }
+
+  public Optional<ByteString> kvGet(String key) {
+    KvGetReply r = read("KvGet", s -> s.kvGet(KvGetRequest.newBuilder().setKey(key).build()));
+    return r.getFound() ? Optional.of(r.getValue()) : Optional.empty();
+  }
+
+  /** True if the key was there. */
+  public boolean kvDel(String key) {
+    return write("KvDel", s -> s.kvDel(KvDelRequest.newBuilder().setKey(key).build())).getDeleted();
+  }
+
+  // ---- resources and deaths
+
+  /**
+   * Sends a raylet's resource report without waiting; completes when GCS took it. Not retried: a
+   * report is soft state, and the next one (within a period) replaces it.
+   */
+  public CompletableFuture<Void> reportResources(ResourceReport report) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    GcsServiceGrpc.newStub(channel).withDeadlineAfter(callTimeoutMs, TimeUnit.MILLISECONDS).reportResources(report,
+        new StreamObserver<ReportResourcesReply>() {
+          @Override
+          public void onNext(ReportResourcesReply r) {}
+
+          @Override
+          public void onError(Throwable t) {
+            done.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            done.complete(null);
+          }
+        });
+    return done;
+  }
+
+  /** A worker or driver died; GCS stores the death, then publishes it. */
+  public void reportWorkerDeath(WorkerDeath death) {
+    write("ReportWorkerDeath", s -> s.reportWorkerDeath(death));
+  }
+
+  /**
+   * The most recent {@code limit} (1..10000) deaths GCS stored, of that job and that node (null:
+   * any), oldest first.
+   */
+  public List<WorkerDeath> workerDeaths(JobId jobOrNull, NodeId nodeOrNull, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be >= 1, got " + limit);
+    }
+    GetWorkerDeathsRequest.Builder req = GetWorkerDeathsRequest.newBuilder().setLimit(limit);
+    if (jobOrNull != null) {
+      req.setJobId(bytes(jobOrNull.bytes()));
+    }
+    if (nodeOrNull != null) {
+      req.setNodeId(bytes(nodeOrNull.bytes()));
+    }
+    return read("GetWorkerDeaths", s -> s.getWorkerDeaths(req.build()).getDeathsList());
+  }
+
+  // ---- job code
+
+  /** Which of these package hashes GCS does not have, in the order given. */
+  public Set<String> findMissingPackages(Collection<String> sha256) {
+    return new LinkedHashSet<>(read("FindMissingPackages", PACKAGE_CALL_TIMEOUT_MS, s -> s.findMissingPackages(
+        FindMissingPackagesRequest.newBuilder().addAllSha256(sha256).build()).getMissingList()));
+  }
+
+  /**
+   * Streams one package to GCS (read from {@code source}, opened again for each attempt); true if
+   * GCS stored it, false if it had it already. GCS keeps it only if its size and SHA-256 match.
+   *
+   * @throws IOException if the source cannot be read
+   */
+  public boolean uploadPackage(String sha256, long size, PackageSource source) throws IOException {
+    try {
+      // content-addressed, so sending it again after a broken stream stores it at most once
+      return retry.call("UploadPackage", false, () -> {
+        try (InputStream in = source.open()) {
+          return PackageSender.send(GcsServiceGrpc.newStub(channel), sha256, size, in);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }).getStored();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  /** Chunk {@code index} of a stored package (the reply says how many chunks and bytes it has). */
+  public GetPackageChunkReply packageChunk(String sha256, int index) {
+    return read("GetPackageChunk", PACKAGE_CALL_TIMEOUT_MS, s -> s.getPackageChunk(GetPackageChunkRequest.newBuilder()
+        .setSha256(sha256).setIndex(index).build()));
+  }
+
+  // ---- raw stubs, for the call sites not migrated yet
+
+  /**
+   * A blocking stub with a 10 s deadline per call, without retries.
+   *
+   * @deprecated raylet call sites still use this; migrate them to the typed methods above
+   */
+  @Deprecated(forRemoval = true)
+  public GcsServiceGrpc.GcsServiceBlockingStub blocking() {
+    return GcsServiceGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * An asynchronous stub, without retries.
+   *
+   * @deprecated raylet call sites still use this; migrate them to the typed methods above
+   */
+  @Deprecated(forRemoval = true)
   public GcsServiceGrpc.GcsServiceStub async() {
     return GcsServiceGrpc.newStub(channel);
+  }
+
+  private <T> T read(String rpc, Function<GcsServiceGrpc.GcsServiceBlockingStub, T> call) {
+    return read(rpc, callTimeoutMs, call);
+  }
+
+  private <T> T read(String rpc, long timeoutMs, Function<GcsServiceGrpc.GcsServiceBlockingStub, T> call) {
+    return retry.call(rpc, true, () -> call.apply(stub(timeoutMs)));
+  }
+
+  private <T> T write(String rpc, Function<GcsServiceGrpc.GcsServiceBlockingStub, T> call) {
+    return retry.call(rpc, false, () -> call.apply(stub(callTimeoutMs)));
+  }
+
+  /** A fresh stub per attempt: a deadline counts from when the stub is made. */
+  private GcsServiceGrpc.GcsServiceBlockingStub stub(long timeoutMs) {
+    return GcsServiceGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  private static ByteString bytes(byte[] b) {
+    return ByteString.copyFrom(b);
   }
 
   /**
@@ -63,10 +334,10 @@ public final class GcsClient implements AutoCloseable {
    */
   public void subscribe(String subscriber, Collection<SubscribeRequest.Channel> channels, Executor executor,
       Consumer<PubMessage> handler, ScheduledExecutorService retryTimer) {
-    if (closed) {
+    if (closed.get()) {
       return;
     }
-    async().subscribe(SubscribeRequest.newBuilder().setSubscriber(subscriber).addAllChannels(channels).build(),
+    GcsServiceGrpc.newStub(channel).subscribe(SubscribeRequest.newBuilder().setSubscriber(subscriber).addAllChannels(channels).build(),
         new ClientResponseObserver<SubscribeRequest, PubMessage>() {
           @Override
           public void beforeStart(ClientCallStreamObserver<SubscribeRequest> s) {}
@@ -78,7 +349,7 @@ public final class GcsClient implements AutoCloseable {
 
           @Override
           public void onError(Throwable t) {
-            if (closed || Status.fromThrowable(t).getCode() == Status.Code.CANCELLED) {
+            if (closed.get() || Status.fromThrowable(t).getCode() == Status.Code.CANCELLED) {
               return;
             }
             if (Status.fromThrowable(t).getCode() == Status.Code.INVALID_ARGUMENT) {
@@ -93,7 +364,7 @@ public final class GcsClient implements AutoCloseable {
 
           @Override
           public void onCompleted() {
-            if (!closed) {
+            if (!closed.get()) {
               retryTimer.schedule(() -> subscribe(subscriber, channels, executor, handler, retryTimer), 1,
                 TimeUnit.SECONDS);
             }
@@ -103,7 +374,7 @@ public final class GcsClient implements AutoCloseable {
 
   @Override
   public void close() {
-    closed = true;
+    closed.set(true);
     channel.shutdownNow();
   }
 }
