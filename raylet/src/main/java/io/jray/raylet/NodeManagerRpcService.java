@@ -13,7 +13,13 @@ import io.jray.common.concurrent.EventLoop;
 import io.jray.proto.*;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** The raylet's gRPC service: checks each request, then applies it on the raylet loop. */
+/**
+ * The raylet's gRPC service: checks each request, then applies it on the raylet loop.
+ *
+ * <p>Threads: handlers run on netty threads and own nothing; every read or change of raylet state
+ * hops onto {@code raylet-loop}, the owner of the scheduler and the pool. {@code HealthCheck} is the
+ * one answered in place. A lease call's answers go back through a {@link LeaseStream}.
+ */
 final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServiceImplBase {
   private final EventLoop loop;
   private final NodeContext node;
@@ -42,7 +48,7 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
     s.setOnCancelHandler(() -> loop.execute(() -> {
       LeaseScheduler.Pending p = pending.get();
       if (p != null) {
-        p.cancelled = true;
+        scheduler.cancel(p);
       }
     }));
     loop.execute(() -> {
@@ -58,7 +64,7 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
         s.onError(e);
         return;
       }
-      pending.set(scheduler.request(req, s));
+      pending.set(scheduler.request(LeaseRequest.of(req), new LeaseStream(s)));
     });
   }
 

@@ -87,7 +87,7 @@ public final class RayletMain {
     CompletableFuture<LeaseScheduler> sched = new CompletableFuture<>();
     CompletableFuture<NodeManagerRpcService> service = new CompletableFuture<>();
     loop.execute(() -> {
-      LeaseScheduler s = new LeaseScheduler(node, cluster, ResourceSet.of(resources),
+      LeaseScheduler s = new LeaseScheduler(loop, node, cluster, ResourceSet.of(resources),
           self -> new WorkerPool(loop, node, jobs, code, w -> {
             self.workerExited(w);
             nodeStore.loop.execute(() -> nodeStore.store.workerDied(w.id));
