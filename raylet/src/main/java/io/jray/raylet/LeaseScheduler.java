@@ -205,7 +205,7 @@ final class LeaseScheduler {
       }
       rotate++;
     }
-    // Workers to start: one per request that could run if it had a worker, minus those starting.
+    // Requests that could run if they had a worker; the pool decides what to start for them.
     for (ArrayDeque<Pending> q : queues.values()) {
       for (Pending p : q) {
         if (p.cancelled || !p.resources.fitsIn(forStarting)) {
@@ -215,17 +215,7 @@ final class LeaseScheduler {
         needWorkers.merge(p.job, 1, Integer::sum);
       }
     }
-    int maxStarting = Math.max(2, (int) Math.ceil(node.numCpus()));
-    for (var e : needWorkers.entrySet()) {
-      int toStart = e.getValue() - pool.starting(e.getKey());
-      while (toStart-- > 0 && pool.startingTotal() < maxStarting) {
-        int before = pool.startingTotal();
-        pool.start(e.getKey());
-        if (pool.startingTotal() == before) {
-          break; // the job's class path is being fetched
-        }
-      }
-    }
+    pool.startFor(needWorkers);
   }
 
   private void noticeInfeasible(Pending p) {

@@ -104,12 +104,7 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
           + " bytes, got " + worker.size());
       JobId job = JobId.fromBytes(req.getJobId().toByteArray());
       drivers.add(req.getPid(), job, worker.isEmpty() ? null : WorkerId.fromBytes(worker.toByteArray()));
-      if (io.jray.common.config.JRayConfig.getBoolean(io.jray.common.config.JRayConfig.WORKER_PRESTART)) {
-        int n = (int) Math.max(1, Math.floor(node.numCpus())) - scheduler.pool().starting(job);
-        for (int i = 0; i < n; i++) {
-          scheduler.pool().start(job);
-        }
-      }
+      scheduler.pool().prestartForDriver(job);
       return RegisterDriverReply.newBuilder().setNodeId(ByteString.copyFrom(node.nodeId().bytes()))
           .setStore(store.info).build();
     });

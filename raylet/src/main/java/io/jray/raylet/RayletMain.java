@@ -92,7 +92,7 @@ public final class RayletMain {
             self.workerExited(w);
             nodeStore.loop.execute(() -> nodeStore.store.workerDied(w.id));
             deaths.died(w.id, w.jobId, false, "exited with code " + w.process.exitValue());
-          }, self::dispatch, self::jobCodeFailed));
+          }, self::dispatch, self::jobCodeFailed, WorkerPool::fork));
       DriverWatch drivers = new DriverWatch(loop, gcs, JRayConfig.getLong(JRayConfig.DRIVER_CHECK_MS), s::jobFinished,
           deaths);
       service.complete(new NodeManagerRpcService(loop, node, s, drivers, nodeStore));
@@ -128,14 +128,11 @@ public final class RayletMain {
       } else if (m.hasJob()) {
         JobInfo j = m.getJob();
         boolean known = jobs.get(JobId.fromBytes(j.getJobId().toByteArray())) != null;
-        if (!known && j.getState() == JobInfo.State.RUNNING && !j.getDriverNodeId().equals(
-            ByteString.copyFrom(nodeId.bytes())) && JRayConfig.getBoolean(JRayConfig.WORKER_PRESTART)
-            && System.currentTimeMillis() - j.getStartTimeMs() < 60_000) {
-          // A JVM takes seconds to start: one warm worker per node makes the first spilled task quick.
-          jobs.update(j);
-          scheduler.pool().start(JobId.fromBytes(j.getJobId().toByteArray()));
+        boolean finished = jobs.update(j); // before the prestart: a worker start reads the job from here
+        if (!known) {
+          scheduler.pool().prestartForNewJob(j);
         }
-        if (jobs.update(j)) {
+        if (finished) {
           scheduler.jobFinished(JobId.fromBytes(j.getJobId().toByteArray()));
           code.forget(JobId.fromBytes(j.getJobId().toByteArray()));
         }
