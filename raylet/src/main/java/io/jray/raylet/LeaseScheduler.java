@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Grants worker leases by resources (DESIGN §4 step 2, local half). Requests queue FIFO per
- * scheduling class (resource shape + function); classes are served round-robin so none starves.
+ * scheduling class (resource shape + function); classes are served round-robin so none starves:
+ * the queues are kept in the order they are to be served, and a class that was just served goes
+ * to the back.
  * A request that needs more than the node has at all is infeasible: its owner is told, the raylet
  * logs it, and it stays queued.
  *
@@ -69,7 +71,6 @@ final class LeaseScheduler {
   private final WorkerPool pool;
   private final Map<SchedulingClass, ArrayDeque<Pending>> queues = new LinkedHashMap<>();
   private final Map<ByteString, Lease> leases = new HashMap<>();
-  private int rotate;
   private long granted;
 
   LeaseScheduler(EventLoop loop, NodeContext node, ClusterView cluster, ResourceSet total,
@@ -166,13 +167,10 @@ final class LeaseScheduler {
     assert loop.inLoop();
     ResourceSet forStarting = available.copy();
     Map<JobId, Integer> needWorkers = new HashMap<>();
-    List<SchedulingClass> classes = new ArrayList<>(queues.keySet());
-    int n = classes.size();
     boolean progress = true;
     while (progress) {
       progress = false;
-      for (int i = 0; i < n; i++) {
-        SchedulingClass cls = classes.get((rotate + i) % n);
+      for (SchedulingClass cls : List.copyOf(queues.keySet())) {
         ArrayDeque<Pending> q = queues.get(cls);
         if (q == null) {
           continue;
@@ -201,9 +199,13 @@ final class LeaseScheduler {
         }
         q.poll();
         grant(p, w);
+        // To the back: the classes that waited get the next free resources first, in this pass
+        // and in the next dispatch (a counter rotating over the classes served the same class
+        // again whenever one lease came back at a time).
+        queues.remove(cls);
+        queues.put(cls, q);
         progress = true;
       }
-      rotate++;
     }
     // Requests that could run if they had a worker; the pool decides what to start for them.
     for (ArrayDeque<Pending> q : queues.values()) {

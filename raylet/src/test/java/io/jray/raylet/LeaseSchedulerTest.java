@@ -173,6 +173,60 @@ class LeaseSchedulerTest {
     assertThat(next.worker.getWorkerId()).isEqualTo(gone.worker.getWorkerId());
   }
 
+  /** One CPU, one worker: six requests of two classes queue behind a lease; each return serves one. */
+  @Test
+  void servesSchedulingClassesInTurn() {
+    node(1);
+    WorkerId owner = WorkerId.random();
+    Replies first = granted("first");
+    for (int i = 1; i <= 3; i++) {
+      request("f" + i, JOB_A, F, 1, owner);
+    }
+    for (int i = 1; i <= 3; i++) {
+      request("g" + i, JOB_A, G, 1, owner);
+    }
+    List<String> served = serveOneByOne(first, 6);
+    assertThat(served).containsExactlyInAnyOrder("f1", "f2", "f3", "g1", "g2", "g3");
+    assertAlternates(served);
+  }
+
+  @Test
+  void servesJobsInTurn() {
+    node(1);
+    Replies first = granted("first");
+    // job B needs its own worker: workers belong to a job
+    Replies b0 = request("b0", JOB_B, F, 1, WorkerId.random());
+    giveBack(first);
+    registerStarted();
+    assertThat(grants).containsExactly("first", "b0");
+    for (int i = 1; i <= 3; i++) {
+      request("a" + i, JOB_A, F, 1, WorkerId.random());
+      request("b" + i, JOB_B, F, 1, WorkerId.random());
+    }
+    List<String> served = serveOneByOne(b0, 6);
+    assertThat(served).containsExactlyInAnyOrder("a1", "a2", "a3", "b1", "b2", "b3");
+    assertAlternates(served);
+  }
+
+  /** Returns the lease of {@code first}, then each granted one in turn; what was granted, in order. */
+  private List<String> serveOneByOne(Replies first, int n) {
+    int before = grants.size();
+    Replies last = first;
+    for (int i = 0; i < n; i++) {
+      giveBack(last);
+      assertThat(grants).hasSize(before + i + 1);
+      last = byTag.get(grants.get(before + i));
+    }
+    return List.copyOf(grants.subList(before, before + n));
+  }
+
+  /** Neither of two kinds is served twice in a row while the other waits. */
+  private static void assertAlternates(List<String> served) {
+    for (int i = 1; i < served.size(); i++) {
+      assertThat(served.get(i).charAt(0)).as("grant %d of %s", i, served).isNotEqualTo(served.get(i - 1).charAt(0));
+    }
+  }
+
   private void otherNode(double totalCpu, double availableCpu) {
     run(() -> {
       cluster.node(NodeInfo.newBuilder().setNodeId(ByteString.copyFrom(other.bytes())).setHost("10.0.0.2")
