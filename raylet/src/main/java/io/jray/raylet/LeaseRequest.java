@@ -12,12 +12,16 @@ import io.jray.proto.SchedulingStrategySpec;
  *
  * @param owner the owner's worker id: its leases end when it dies
  * @param grantOrReject the owner follows a spillback: grant here or reject, never send it on
+ * @param backlog how many more tasks of this class the owner has queued behind this request; they
+ *     count in the reported demand, not in scheduling (each of them asks with a request of its own
+ *     once it reaches the front of the owner's queue)
  */
 record LeaseRequest(JobId job, ResourceSet resources, ByteString function, ByteString owner,
-    SchedulingStrategySpec strategy, boolean grantOrReject) {
+    SchedulingStrategySpec strategy, boolean grantOrReject, long backlog) {
 
   static LeaseRequest of(RequestWorkerLeaseRequest r) {
     return new LeaseRequest(JobId.fromBytes(r.getJobId().toByteArray()), ResourceSet.of(r.getResourcesMap()),
-        r.getFunction().toByteString(), r.getOwner().getWorkerId(), r.getStrategy(), r.getGrantOrReject());
+        r.getFunction().toByteString(), r.getOwner().getWorkerId(), r.getStrategy(), r.getGrantOrReject(),
+        r.getBacklog());
   }
 }

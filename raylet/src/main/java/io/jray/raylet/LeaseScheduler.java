@@ -376,21 +376,30 @@ final class LeaseScheduler {
     return granted;
   }
 
+  /**
+   * What waits here, by resource shape: each live queued request with the owner's backlog behind
+   * it, so the autoscaler and {@code jray status} see the tasks and not just the requests asking
+   * for them. A request that left (granted, spilled, cancelled) counts nothing.
+   */
   List<ResourceDemand> demand() {
     assert loop.inLoop();
-    Map<ResourceSet, int[]> count = new LinkedHashMap<>();
+    Map<ResourceSet, long[]> count = new LinkedHashMap<>();
     Map<ResourceSet, Boolean> infeasible = new HashMap<>();
     for (ArrayDeque<Pending> q : queues.values()) {
       for (Pending p : q) {
         if (p.gone()) {
           continue;
         }
-        count.computeIfAbsent(p.resources, k -> new int[1])[0]++;
+        // each term capped at the wire's 32 bits so that the long sum cannot overflow
+        long tasks = 1 + Math.min(p.request.backlog(), Integer.MAX_VALUE);
+        count.computeIfAbsent(p.resources, k -> new long[1])[0] += tasks;
         infeasible.put(p.resources, !p.resources.fitsIn(total));
       }
     }
     List<ResourceDemand> out = new ArrayList<>();
-    count.forEach((r, c) -> out.add(ResourceDemand.newBuilder().putAllShape(r.toMap()).setCount(c[0])
+    // the wire count is 32 bits; a backlog that large means "more than anyone can run" anyway
+    count.forEach((r, c) -> out.add(ResourceDemand.newBuilder().putAllShape(r.toMap())
+        .setCount((int) Math.min(Integer.MAX_VALUE, c[0]))
         .setInfeasible(infeasible.get(r)).build()));
     return out;
   }

@@ -55,6 +55,7 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
       try {
         checkId(req.getJobId(), JobId.SIZE, "job_id");
         require(req.hasOwner() && !req.getOwner().getWorkerId().isEmpty(), "owner.worker_id is empty");
+        require(req.getBacklog() >= 0, "backlog must be >= 0, got " + req.getBacklog());
         for (var e : req.getResourcesMap().entrySet()) {
           require(!e.getKey().isBlank(), "a resource name is empty");
           require(Double.isFinite(e.getValue()) && e.getValue() >= 0,

@@ -96,7 +96,7 @@ class LeaseSchedulerTest {
 
   private Replies request(String tag, JobId job, ByteString function, double cpus, WorkerId owner) {
     return request(tag, new LeaseRequest(job, ResourceSet.of(Map.of("CPU", cpus)), function,
-        ByteString.copyFrom(owner.bytes()), DEFAULT, false));
+        ByteString.copyFrom(owner.bytes()), DEFAULT, false, 0));
   }
 
   private Replies request(String tag, LeaseRequest r) {
@@ -248,7 +248,7 @@ class LeaseSchedulerTest {
     assertThat(launches.size()).isEqualTo(1);
     // a request that came by spillback is never sent on: it waits here
     Replies followed = request("followed", new LeaseRequest(JOB_A, ResourceSet.of(Map.of("CPU", 1.0)), F,
-        ByteString.copyFrom(WorkerId.random().bytes()), DEFAULT, true));
+        ByteString.copyFrom(WorkerId.random().bytes()), DEFAULT, true, 0));
     run(() -> scheduler.rebalance());
     assertThat(followed.ended()).isFalse();
     giveBack(here);
@@ -283,7 +283,7 @@ class LeaseSchedulerTest {
     });
     // a request that came by spillback and can never fit here is rejected instead
     Replies followed = request("followed", new LeaseRequest(JOB_A, ResourceSet.of(Map.of("CPU", 8.0)), F,
-        ByteString.copyFrom(WorkerId.random().bytes()), DEFAULT, true));
+        ByteString.copyFrom(WorkerId.random().bytes()), DEFAULT, true, 0));
     assertThat(followed.rejected).contains("less than");
 
     otherNode(16, 16);
@@ -327,6 +327,39 @@ class LeaseSchedulerTest {
     assertThat(d2.ended()).isFalse();
     assertThat(demandCount()).isZero();
     assertThat(availableCpu()).isZero();
+  }
+
+  private Replies withBacklog(String tag, double cpus, long backlog) {
+    return request(tag, new LeaseRequest(JOB_A, ResourceSet.of(Map.of("CPU", cpus)), F,
+        ByteString.copyFrom(WorkerId.random().bytes()), DEFAULT, false, backlog));
+  }
+
+  /** Reported demand by CPU amount: count, and whether it is infeasible. */
+  private Map<Double, String> demandByCpu() {
+    Map<Double, String> m = new java.util.TreeMap<>();
+    for (ResourceDemand d : on(() -> scheduler.demand())) {
+      m.put(d.getShapeMap().get("CPU"), d.getCount() + (d.getInfeasible() ? " infeasible" : ""));
+    }
+    return m;
+  }
+
+  @Test
+  void reportedDemandCountsEachQueuedRequestWithItsBacklog() {
+    node(1);
+    Replies held = granted("held");
+    Replies a = withBacklog("a", 1, 5);
+    withBacklog("b", 1, 0); // an owner that sends no backlog: one task, as before
+    withBacklog("half", 0.5, 2);
+    withBacklog("big", 8, 3);
+    assertThat(demandByCpu()).containsExactly(Map.entry(0.5, "3"), Map.entry(1.0, "7"), Map.entry(8.0, "4 infeasible"));
+
+    run(() -> scheduler.cancel(a.pending));
+    assertThat(demandByCpu()).containsEntry(1.0, "1");
+    giveBack(held); // "b" or "half" is granted: it and its backlog leave the demand
+    assertThat(demandCount()).isEqualTo(4 + (grants.contains("b") ? 3 : 1));
+
+    withBacklog("huge", 0.25, Long.MAX_VALUE);
+    assertThat(demandByCpu()).containsEntry(0.25, Integer.toString(Integer.MAX_VALUE));
   }
 
   private long demandCount() {
