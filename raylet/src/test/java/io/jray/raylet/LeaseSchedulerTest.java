@@ -110,7 +110,8 @@ class LeaseSchedulerTest {
     run(() -> {
       for (int i = 0; i < launches.size(); i++) {
         WorkerPool.Launch l = launches.get(i);
-        if (scheduler.pool().get(l.id()).state == WorkerProcess.State.STARTING) {
+        WorkerProcess w = scheduler.pool().get(l.id());
+        if (w != null && w.state == WorkerProcess.State.STARTING) {
           scheduler.pool().registered(l.id(), 20_000 + i, processes.get(i).pid());
           scheduler.dispatch();
         }
@@ -206,6 +207,24 @@ class LeaseSchedulerTest {
     List<String> served = serveOneByOne(b0, 6);
     assertThat(served).containsExactlyInAnyOrder("a1", "a2", "a3", "b1", "b2", "b3");
     assertAlternates(served);
+  }
+
+  /** Two leases come back at once (their owner died): each class gets one before any gets two. */
+  @Test
+  void freedResourcesGoOnePerClassInOnePass() {
+    node(2);
+    WorkerId dying = WorkerId.random();
+    request("x1", JOB_A, F, 1, dying);
+    request("x2", JOB_A, F, 1, dying);
+    registerStarted();
+    for (String tag : List.of("f1", "f2")) {
+      request(tag, JOB_A, F, 1, WorkerId.random());
+    }
+    for (String tag : List.of("g1", "g2")) {
+      request(tag, JOB_A, G, 1, WorkerId.random());
+    }
+    run(() -> scheduler.ownerDied(dying));
+    assertThat(grants).containsExactly("x1", "x2", "f1", "g1");
   }
 
   /** Returns the lease of {@code first}, then each granted one in turn; what was granted, in order. */
@@ -360,6 +379,23 @@ class LeaseSchedulerTest {
 
     withBacklog("huge", 0.25, Long.MAX_VALUE);
     assertThat(demandByCpu()).containsEntry(0.25, Integer.toString(Integer.MAX_VALUE));
+  }
+
+  @Test
+  void aFinishedJobsRequestsFailAndItsWorkersStop() {
+    node(1);
+    granted("held");
+    Replies queued = request("queued", JOB_A, F, 1, WorkerId.random());
+    Replies other = request("other", JOB_B, F, 1, WorkerId.random());
+    run(() -> scheduler.jobFinished(JOB_A));
+    assertThat(queued.failure).isEqualTo(LeaseReplies.Failure.JOB_FINISHED);
+    assertThat(other.ended()).isFalse();
+    assertThat(processes.get(0).isAlive()).isFalse();
+    run(() -> {}); // the worker's exit, which hops onto the loop, is what dispatches again
+    // job B's request now has the CPU and gets a worker of its own started
+    assertThat(launches.get(launches.size() - 1).job()).isEqualTo(JOB_B);
+    registerStarted();
+    assertThat(grants).containsExactly("held", "other");
   }
 
   private long demandCount() {
