@@ -7,12 +7,12 @@ import io.jray.common.config.JRayConfig;
 import io.jray.common.process.JvmLauncher;
 import io.jray.common.process.PidFiles;
 import io.jray.proto.JobInfo;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -84,7 +84,7 @@ final class WorkerPool {
   /**
    * Starts workers for requests that wait for nothing but a worker: {@code waiting} counts them per
    * job. Those already starting for the job count against it. At most max(2, CPUs) workers start
-   * on the node at once, because JVM starts compete for the same cores the running tasks use.
+   * on the node at once: a burst of requests must not fork more JVMs than the node can start.
    */
   void startFor(Map<JobId, Integer> waiting) {
     assert loop.inLoop();
@@ -123,9 +123,9 @@ final class WorkerPool {
    */
   void prestartForNewJob(JobInfo j) {
     assert loop.inLoop();
-    if (j.getState() == JobInfo.State.RUNNING && !j.getDriverNodeId().equals(
-        com.google.protobuf.ByteString.copyFrom(node.nodeId().bytes()))
-        && JRayConfig.getBoolean(JRayConfig.WORKER_PRESTART) && System.currentTimeMillis() - j.getStartTimeMs() < 60_000) {
+    boolean driverHere = j.getDriverNodeId().equals(com.google.protobuf.ByteString.copyFrom(node.nodeId().bytes()));
+    if (j.getState() == JobInfo.State.RUNNING && !driverHere && JRayConfig.getBoolean(JRayConfig.WORKER_PRESTART)
+        && System.currentTimeMillis() - j.getStartTimeMs() < 60_000) {
       start(JobId.fromBytes(j.getJobId().toByteArray()));
     }
   }

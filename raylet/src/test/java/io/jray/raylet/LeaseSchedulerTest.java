@@ -398,6 +398,26 @@ class LeaseSchedulerTest {
     assertThat(grants).containsExactly("held", "other");
   }
 
+  @Test
+  void prestartsOneWorkerPerCpuForADriverAndOneForANewJobDrivenElsewhere() {
+    node(2);
+    run(() -> scheduler.pool().prestartForDriver(JOB_A));
+    assertThat(launches.size()).isEqualTo(2);
+    run(() -> scheduler.pool().prestartForDriver(JOB_A)); // those starting count
+    assertThat(launches.size()).isEqualTo(2);
+
+    JobInfo elsewhere = JobInfo.newBuilder().setJobId(ByteString.copyFrom(JOB_B.bytes()))
+        .setDriverNodeId(ByteString.copyFrom(other.bytes())).setStartTimeMs(System.currentTimeMillis()).build();
+    run(() -> scheduler.pool().prestartForNewJob(elsewhere));
+    assertThat(launches.size()).isEqualTo(3);
+    assertThat(launches.get(2).job()).isEqualTo(JOB_B);
+    // a job that started long ago (this raylet joined late) or whose driver is here gets none
+    run(() -> scheduler.pool().prestartForNewJob(elsewhere.toBuilder().setStartTimeMs(0).build()));
+    run(() -> scheduler.pool().prestartForNewJob(elsewhere.toBuilder()
+        .setDriverNodeId(ByteString.copyFrom(self.bytes())).build()));
+    assertThat(launches.size()).isEqualTo(3);
+  }
+
   private long demandCount() {
     return on(() -> scheduler.demand()).stream().mapToLong(ResourceDemand::getCount).sum();
   }
