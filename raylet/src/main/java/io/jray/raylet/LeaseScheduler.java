@@ -1,15 +1,10 @@
 package io.jray.raylet;
 
 import com.google.protobuf.ByteString;
-import io.grpc.Status;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.jray.api.JobId;
 import io.jray.api.WorkerId;
+import io.jray.common.concurrent.EventLoop;
 import io.jray.proto.Address;
-import io.jray.proto.LeaseGrant;
-import io.jray.proto.LeaseNotice;
-import io.jray.proto.LeaseUpdate;
-import io.jray.proto.RequestWorkerLeaseRequest;
 import io.jray.proto.ResourceDemand;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -24,27 +19,38 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Grants worker leases by resources (DESIGN §4 step 2, local half). Requests queue FIFO per
- * scheduling class (resource shape + function); classes are served round-robin so none starves.
+ * scheduling class (resource shape + function); classes are served round-robin so none starves:
+ * the queues are kept in the order they are to be served, and a class that was just served goes
+ * to the back.
  * A request that needs more than the node has at all is infeasible: its owner is told, the raylet
- * logs it, and it stays queued. State of the raylet loop.
+ * logs it, and it stays queued.
+ *
+ * <p>Threads: every field is state of {@code raylet-loop}, and every entry point asserts it runs
+ * there; nothing here locks. Answers go out through each request's {@link LeaseReplies}, so the
+ * scheduler knows nothing of gRPC (the service adapts them with {@link LeaseStream}).
  */
 final class LeaseScheduler {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseScheduler.class);
 
   /** A lease request waiting for resources or a worker. */
   static final class Pending {
-    final RequestWorkerLeaseRequest request;
-    final ResourceSet resources;
-    final JobId job;
-    final ServerCallStreamObserver<LeaseUpdate> out;
-    boolean cancelled;
-    boolean infeasibleNoticed;
+    private final LeaseRequest request;
+    private final ResourceSet resources;
+    private final JobId job;
+    private final LeaseReplies out;
+    /** Answered elsewhere or withdrawn: skipped, and dropped when it reaches the head of its queue. */
+    private boolean cancelled;
+    private boolean infeasibleNoticed;
 
-    Pending(RequestWorkerLeaseRequest request, ResourceSet resources, ServerCallStreamObserver<LeaseUpdate> out) {
+    private Pending(LeaseRequest request, LeaseReplies out) {
       this.request = request;
-      this.resources = resources;
-      this.job = JobId.fromBytes(request.getJobId().toByteArray());
+      this.resources = request.resources();
+      this.job = request.job();
       this.out = out;
+    }
+
+    private boolean gone() {
+      return cancelled || out.withdrawn();
     }
   }
 
@@ -55,6 +61,7 @@ final class LeaseScheduler {
    */
   private record SchedulingClass(JobId job, ResourceSet resources, ByteString function) {}
 
+  private final EventLoop loop;
   private final NodeContext node;
   private final ClusterView cluster;
   private final SchedulingPolicy policy = new SchedulingPolicy(
@@ -64,11 +71,11 @@ final class LeaseScheduler {
   private final WorkerPool pool;
   private final Map<SchedulingClass, ArrayDeque<Pending>> queues = new LinkedHashMap<>();
   private final Map<ByteString, Lease> leases = new HashMap<>();
-  private int rotate;
   private long granted;
 
-  LeaseScheduler(NodeContext node, ClusterView cluster, ResourceSet total,
+  LeaseScheduler(EventLoop loop, NodeContext node, ClusterView cluster, ResourceSet total,
       java.util.function.Function<LeaseScheduler, WorkerPool> pool) {
+    this.loop = loop;
     this.node = node;
     this.cluster = cluster;
     this.total = total;
@@ -81,31 +88,39 @@ final class LeaseScheduler {
   }
 
   /** Queues a request here, or answers it at once (spillback, rejection); returns the queued entry or null. */
-  Pending request(RequestWorkerLeaseRequest req, ServerCallStreamObserver<LeaseUpdate> out) {
-    Pending p = new Pending(req, ResourceSet.of(req.getResourcesMap()), out);
-    if (req.getGrantOrReject()) {
+  Pending request(LeaseRequest req, LeaseReplies out) {
+    assert loop.inLoop();
+    Pending p = new Pending(req, out);
+    if (req.grantOrReject()) {
       if (!p.resources.fitsIn(total)) {
-        out.onNext(LeaseUpdate.newBuilder().setRejected("node " + node.nodeId() + " has " + total + ", less than "
-            + p.resources).build());
-        out.onCompleted();
+        out.rejected("node " + node.nodeId() + " has " + total + ", less than " + p.resources);
         return null;
       }
     } else {
-      SchedulingPolicy.Decision d = policy.decide(p.resources, req.getStrategy(), node.nodeId(), view());
+      SchedulingPolicy.Decision d = policy.decide(p.resources, req.strategy(), node.nodeId(), view());
       if (d instanceof SchedulingPolicy.Spill s) {
         spillback(p, s.node());
         return null;
       }
       if (d instanceof SchedulingPolicy.Unschedulable u) {
         LOG.warn("lease request of job {} cannot be scheduled: {}", p.job, u.why());
-        out.onError(Status.FAILED_PRECONDITION.withDescription(u.why()).asRuntimeException());
+        out.failed(LeaseReplies.Failure.UNSCHEDULABLE, u.why());
         return null;
       }
     }
-    SchedulingClass cls = new SchedulingClass(p.job, p.resources, req.getFunction().toByteString());
+    SchedulingClass cls = new SchedulingClass(p.job, p.resources, req.function());
     queues.computeIfAbsent(cls, k -> new ArrayDeque<>()).add(p);
     dispatch();
     return p;
+  }
+
+  /**
+   * The requester withdrew {@code p}. Only marked: the queue drops it when it comes up, and
+   * nothing is freed by it (a queued request holds nothing).
+   */
+  void cancel(Pending p) {
+    assert loop.inLoop();
+    p.cancelled = true;
   }
 
   private java.util.Map<io.jray.api.NodeId, NodeView> view() {
@@ -115,13 +130,8 @@ final class LeaseScheduler {
   private void spillback(Pending p, NodeView to) {
     p.cancelled = true;
     cluster.reserve(to.id(), p.resources);
-    try {
-      p.out.onNext(LeaseUpdate.newBuilder().setSpillback(Address.newBuilder().setHost(to.host()).setPort(to.port())
-          .setNodeId(com.google.protobuf.ByteString.copyFrom(to.id().bytes()))).build());
-      p.out.onCompleted();
-    } catch (RuntimeException e) {
-      LOG.debug("spillback not delivered: {}", e.toString());
-    }
+    p.out.spilledBack(Address.newBuilder().setHost(to.host()).setPort(to.port())
+        .setNodeId(ByteString.copyFrom(to.id().bytes())).build());
   }
 
   /**
@@ -130,22 +140,23 @@ final class LeaseScheduler {
    * Requests that came here by spillback stay: they were sent here on purpose.
    */
   void rebalance() {
+    assert loop.inLoop();
     java.util.Map<io.jray.api.NodeId, NodeView> view = null;
     for (ArrayDeque<Pending> q : queues.values()) {
       for (Pending p : q) {
-        if (p.cancelled || p.out.isCancelled() || p.request.getGrantOrReject() || p.resources.fitsIn(available)) {
+        if (p.gone() || p.request.grantOrReject() || p.resources.fitsIn(available)) {
           continue;
         }
         if (view == null) {
           view = view();
         }
-        SchedulingPolicy.Decision d = policy.decide(p.resources, p.request.getStrategy(), node.nodeId(), view);
+        SchedulingPolicy.Decision d = policy.decide(p.resources, p.request.strategy(), node.nodeId(), view);
         if (d instanceof SchedulingPolicy.Spill s) {
           spillback(p, s.node());
           view = null; // the target now counts this request: look again for the next one
         } else if (d instanceof SchedulingPolicy.Unschedulable u) {
           p.cancelled = true;
-          p.out.onError(Status.FAILED_PRECONDITION.withDescription(u.why()).asRuntimeException());
+          p.out.failed(LeaseReplies.Failure.UNSCHEDULABLE, u.why());
         }
       }
     }
@@ -153,21 +164,19 @@ final class LeaseScheduler {
 
   /** Hands out every lease that fits now. Called after every change of resources or workers. */
   void dispatch() {
+    assert loop.inLoop();
     ResourceSet forStarting = available.copy();
     Map<JobId, Integer> needWorkers = new HashMap<>();
-    List<SchedulingClass> classes = new ArrayList<>(queues.keySet());
-    int n = classes.size();
     boolean progress = true;
     while (progress) {
       progress = false;
-      for (int i = 0; i < n; i++) {
-        SchedulingClass cls = classes.get((rotate + i) % n);
+      for (SchedulingClass cls : List.copyOf(queues.keySet())) {
         ArrayDeque<Pending> q = queues.get(cls);
         if (q == null) {
           continue;
         }
         Pending p = q.peek();
-        while (p != null && (p.cancelled || p.out.isCancelled())) {
+        while (p != null && p.gone()) {
           q.poll();
           p = q.peek();
         }
@@ -190,11 +199,15 @@ final class LeaseScheduler {
         }
         q.poll();
         grant(p, w);
+        // To the back: the classes that waited get the next free resources first, in this pass
+        // and in the next dispatch (a counter rotating over the classes served the same class
+        // again whenever one lease came back at a time).
+        queues.remove(cls);
+        queues.put(cls, q);
         progress = true;
       }
-      rotate++;
     }
-    // Workers to start: one per request that could run if it had a worker, minus those starting.
+    // Requests that could run if they had a worker; the pool decides what to start for them.
     for (ArrayDeque<Pending> q : queues.values()) {
       for (Pending p : q) {
         if (p.cancelled || !p.resources.fitsIn(forStarting)) {
@@ -204,17 +217,7 @@ final class LeaseScheduler {
         needWorkers.merge(p.job, 1, Integer::sum);
       }
     }
-    int maxStarting = Math.max(2, (int) Math.ceil(node.numCpus()));
-    for (var e : needWorkers.entrySet()) {
-      int toStart = e.getValue() - pool.starting(e.getKey());
-      while (toStart-- > 0 && pool.startingTotal() < maxStarting) {
-        int before = pool.startingTotal();
-        pool.start(e.getKey());
-        if (pool.startingTotal() == before) {
-          break; // the job's class path is being fetched
-        }
-      }
-    }
+    pool.startFor(needWorkers);
   }
 
   private void noticeInfeasible(Pending p) {
@@ -226,33 +229,29 @@ final class LeaseScheduler {
         + " (this node " + node.nodeId() + " has " + total + "): it stays pending until a node with these"
         + " resources joins";
     LOG.warn("infeasible lease request: {}", msg);
-    p.out.onNext(LeaseUpdate.newBuilder().setNotice(LeaseNotice.newBuilder()
-        .setKind(LeaseNotice.Kind.INFEASIBLE).setMessage(msg)).build());
+    p.out.infeasible(msg);
   }
 
   private void grant(Pending p, WorkerProcess w) {
     UUID u = UUID.randomUUID();
     ByteString leaseId = ByteString.copyFrom(java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits())
         .putLong(u.getLeastSignificantBits()).array());
-    Lease lease = new Lease(leaseId, w, p.resources, p.request.getOwner().getWorkerId());
+    Lease lease = new Lease(leaseId, w, p.resources, p.request.owner());
     available.subtract(p.resources);
     leases.put(leaseId, lease);
     w.lease = lease;
     granted++;
-    try {
-      p.out.onNext(LeaseUpdate.newBuilder().setGrant(LeaseGrant.newBuilder().setLeaseId(leaseId)
-          .setWorker(Address.newBuilder().setHost(node.host()).setPort(w.port)
-              .setWorkerId(ByteString.copyFrom(w.id.bytes())).setNodeId(ByteString.copyFrom(node.nodeId().bytes()))))
-          .build());
-      p.out.onCompleted();
-    } catch (RuntimeException e) {
-      LOG.debug("lease {} could not be delivered ({}); taking it back", w.id, e.toString());
+    Address worker = Address.newBuilder().setHost(node.host()).setPort(w.port)
+        .setWorkerId(ByteString.copyFrom(w.id.bytes())).setNodeId(ByteString.copyFrom(node.nodeId().bytes())).build();
+    if (!p.out.granted(leaseId, worker)) {
+      LOG.debug("lease on {} could not be delivered; taking it back", w.id);
       release(lease, false);
     }
   }
 
   /** The owner gives the worker back (or reports it failed). */
   boolean returnWorker(ByteString leaseId, boolean failed) {
+    assert loop.inLoop();
     Lease lease = leases.get(leaseId);
     if (lease == null) {
       return false;
@@ -283,6 +282,7 @@ final class LeaseScheduler {
 
   /** A worker process exited: its lease (if any) and the leases it owned as an owner end. */
   void workerExited(WorkerProcess w) {
+    assert loop.inLoop();
     if (w.lease != null) {
       release(w.lease, false);
     }
@@ -294,6 +294,7 @@ final class LeaseScheduler {
    * held as an owner end and its queued requests are dropped. Nobody else would give them back.
    */
   void ownerDied(WorkerId id) {
+    assert loop.inLoop();
     ByteString owner = ByteString.copyFrom(id.bytes());
     for (Lease l : List.copyOf(leases.values())) {
       if (l.ownerWorkerId.equals(owner)) {
@@ -303,7 +304,7 @@ final class LeaseScheduler {
     }
     for (ArrayDeque<Pending> q : queues.values()) {
       for (Pending p : q) {
-        if (p.request.getOwner().getWorkerId().equals(owner)) {
+        if (p.request.owner().equals(owner)) {
           p.cancelled = true;
         }
       }
@@ -313,6 +314,7 @@ final class LeaseScheduler {
 
   /** A leased worker blocked in get/wait gives its CPU back; it takes it again when it unblocks. */
   boolean blocked(WorkerId id, boolean blocked) {
+    assert loop.inLoop();
     WorkerProcess w = pool.get(id);
     if (w == null || w.lease == null) {
       return false;
@@ -331,18 +333,19 @@ final class LeaseScheduler {
 
   /** The job's code cannot be fetched here: its queued requests fail with the reason. */
   void jobCodeFailed(JobId job, String why) {
-    failQueued(job, Status.FAILED_PRECONDITION.withDescription("node " + node.nodeId() + " cannot start"
-        + " workers of job " + job + ": " + why));
+    assert loop.inLoop();
+    failQueued(job, LeaseReplies.Failure.CANNOT_START_WORKERS, "node " + node.nodeId() + " cannot start"
+        + " workers of job " + job + ": " + why);
   }
 
-  private void failQueued(JobId job, Status status) {
+  private void failQueued(JobId job, LeaseReplies.Failure kind, String why) {
     for (ArrayDeque<Pending> q : queues.values()) {
       for (Iterator<Pending> it = q.iterator(); it.hasNext(); ) {
         Pending p = it.next();
         if (p.job.equals(job)) {
           it.remove();
-          if (!p.out.isCancelled()) {
-            p.out.onError(status.asRuntimeException());
+          if (!p.out.withdrawn()) {
+            p.out.failed(kind, why);
           }
         }
       }
@@ -351,7 +354,8 @@ final class LeaseScheduler {
 
   /** A finished job's queued requests fail at once; its workers are stopped by the pool. */
   void jobFinished(JobId job) {
-    failQueued(job, Status.ABORTED.withDescription("job " + job + " finished"));
+    assert loop.inLoop();
+    failQueued(job, LeaseReplies.Failure.JOB_FINISHED, "job " + job + " finished");
     for (Lease l : List.copyOf(leases.values())) {
       if (l.worker.jobId.equals(job)) {
         release(l, false);
@@ -372,20 +376,30 @@ final class LeaseScheduler {
     return granted;
   }
 
+  /**
+   * What waits here, by resource shape: each live queued request with the owner's backlog behind
+   * it, so the autoscaler and {@code jray status} see the tasks and not just the requests asking
+   * for them. A request that left (granted, spilled, cancelled) counts nothing.
+   */
   List<ResourceDemand> demand() {
-    Map<ResourceSet, int[]> count = new LinkedHashMap<>();
+    assert loop.inLoop();
+    Map<ResourceSet, long[]> count = new LinkedHashMap<>();
     Map<ResourceSet, Boolean> infeasible = new HashMap<>();
     for (ArrayDeque<Pending> q : queues.values()) {
       for (Pending p : q) {
-        if (p.cancelled || p.out.isCancelled()) {
+        if (p.gone()) {
           continue;
         }
-        count.computeIfAbsent(p.resources, k -> new int[1])[0]++;
+        // each term capped at the wire's 32 bits so that the long sum cannot overflow
+        long tasks = 1 + Math.min(p.request.backlog(), Integer.MAX_VALUE);
+        count.computeIfAbsent(p.resources, k -> new long[1])[0] += tasks;
         infeasible.put(p.resources, !p.resources.fitsIn(total));
       }
     }
     List<ResourceDemand> out = new ArrayList<>();
-    count.forEach((r, c) -> out.add(ResourceDemand.newBuilder().putAllShape(r.toMap()).setCount(c[0])
+    // the wire count is 32 bits; a backlog that large means "more than anyone can run" anyway
+    count.forEach((r, c) -> out.add(ResourceDemand.newBuilder().putAllShape(r.toMap())
+        .setCount((int) Math.min(Integer.MAX_VALUE, c[0]))
         .setInfeasible(infeasible.get(r)).build()));
     return out;
   }

@@ -13,7 +13,13 @@ import io.jray.common.concurrent.EventLoop;
 import io.jray.proto.*;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** The raylet's gRPC service: checks each request, then applies it on the raylet loop. */
+/**
+ * The raylet's gRPC service: checks each request, then applies it on the raylet loop.
+ *
+ * <p>Threads: handlers run on netty threads and own nothing; every read or change of raylet state
+ * hops onto {@code raylet-loop}, the owner of the scheduler and the pool. {@code HealthCheck} is the
+ * one answered in place. A lease call's answers go back through a {@link LeaseStream}.
+ */
 final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServiceImplBase {
   private final EventLoop loop;
   private final NodeContext node;
@@ -42,13 +48,14 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
     s.setOnCancelHandler(() -> loop.execute(() -> {
       LeaseScheduler.Pending p = pending.get();
       if (p != null) {
-        p.cancelled = true;
+        scheduler.cancel(p);
       }
     }));
     loop.execute(() -> {
       try {
         checkId(req.getJobId(), JobId.SIZE, "job_id");
         require(req.hasOwner() && !req.getOwner().getWorkerId().isEmpty(), "owner.worker_id is empty");
+        require(req.getBacklog() >= 0, "backlog must be >= 0, got " + req.getBacklog());
         for (var e : req.getResourcesMap().entrySet()) {
           require(!e.getKey().isBlank(), "a resource name is empty");
           require(Double.isFinite(e.getValue()) && e.getValue() >= 0,
@@ -58,7 +65,7 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
         s.onError(e);
         return;
       }
-      pending.set(scheduler.request(req, s));
+      pending.set(scheduler.request(LeaseRequest.of(req), new LeaseStream(s)));
     });
   }
 
@@ -98,12 +105,7 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
           + " bytes, got " + worker.size());
       JobId job = JobId.fromBytes(req.getJobId().toByteArray());
       drivers.add(req.getPid(), job, worker.isEmpty() ? null : WorkerId.fromBytes(worker.toByteArray()));
-      if (io.jray.common.config.JRayConfig.getBoolean(io.jray.common.config.JRayConfig.WORKER_PRESTART)) {
-        int n = (int) Math.max(1, Math.floor(node.numCpus())) - scheduler.pool().starting(job);
-        for (int i = 0; i < n; i++) {
-          scheduler.pool().start(job);
-        }
-      }
+      scheduler.pool().prestartForDriver(job);
       return RegisterDriverReply.newBuilder().setNodeId(ByteString.copyFrom(node.nodeId().bytes()))
           .setStore(store.info).build();
     });

@@ -7,6 +7,7 @@ import io.jray.common.config.JRayConfig;
 import io.jray.common.process.JvmLauncher;
 import io.jray.common.process.PidFiles;
 import io.jray.proto.JobInfo;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -15,17 +16,32 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Worker JVMs of this node, per job: starts them with JRay's and the job's class path, hands out idle ones,
- * notices when one exits, and stops a job's workers when the job ends. State of the raylet loop;
- * process starts and kills run on virtual threads and report back.
+ * notices when one exits, and stops a job's workers when the job ends. It also holds the policy of
+ * starting: how many workers to start for the requests waiting for one, how many may start at once,
+ * what to prestart for a new job or driver, and how many idle ones each job keeps warm.
+ *
+ * <p>Threads: every field and every {@link WorkerProcess} is state of {@code raylet-loop}. Process
+ * starts ({@code ProcessBuilder.start}) run on it too; waits for killed workers run on virtual
+ * threads; exits, timeouts and {@code Exit} answers hop back onto the loop.
  */
 final class WorkerPool {
   static final String WORKER_MAIN = "io.jray.runtime.WorkerMain";
   private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
+
+  /** What it takes to start one worker JVM; the launcher turns it into a process. */
+  record Launch(WorkerId id, JobId job, List<String> jvmOptions, String classPath, List<String> args, Path log,
+      Map<String, String> env) {}
+
+  /** The launcher of a real raylet: forks the worker JVM. */
+  static Process fork(Launch l) {
+    return JvmLauncher.launch(WORKER_MAIN, l.jvmOptions(), l.classPath(), l.args(), l.log(), l.env());
+  }
 
   private final EventLoop loop;
   private final NodeContext node;
@@ -34,12 +50,15 @@ final class WorkerPool {
   private final Consumer<WorkerProcess> onExit;
   private final Runnable onIdle;
   private final BiConsumer<JobId, String> onCodeFailed;
+  /** The boundary to the OS: {@link #fork} in a raylet, a recorder in a test. */
+  private final Function<Launch, Process> launcher;
   private final Map<WorkerId, WorkerProcess> workers = new LinkedHashMap<>();
   private long started;
 
   WorkerPool(EventLoop loop, NodeContext node, JobDirectory jobs, JobCodeCache code, Consumer<WorkerProcess> onExit,
-      Runnable onIdle, BiConsumer<JobId, String> onCodeFailed) {
+      Runnable onIdle, BiConsumer<JobId, String> onCodeFailed, Function<Launch, Process> launcher) {
     this.loop = loop;
+    this.launcher = launcher;
     this.node = node;
     this.jobs = jobs;
     this.code = code;
@@ -52,6 +71,7 @@ final class WorkerPool {
 
   /** An idle worker of {@code job}, now leased out, or null. */
   WorkerProcess popIdle(JobId job) {
+    assert loop.inLoop();
     for (WorkerProcess w : workers.values()) {
       if (w.state == WorkerProcess.State.IDLE && w.jobId.equals(job)) {
         w.state = WorkerProcess.State.LEASED;
@@ -61,7 +81,56 @@ final class WorkerPool {
     return null;
   }
 
-  int starting(JobId job) {
+  /**
+   * Starts workers for requests that wait for nothing but a worker: {@code waiting} counts them per
+   * job. Those already starting for the job count against it. At most max(2, CPUs) workers start
+   * on the node at once: a burst of requests must not fork more JVMs than the node can start.
+   */
+  void startFor(Map<JobId, Integer> waiting) {
+    assert loop.inLoop();
+    int maxStarting = Math.max(2, (int) Math.ceil(node.numCpus()));
+    for (var e : waiting.entrySet()) {
+      int toStart = e.getValue() - starting(e.getKey());
+      while (toStart-- > 0 && startingTotal() < maxStarting) {
+        int before = startingTotal();
+        start(e.getKey());
+        if (startingTotal() == before) {
+          break; // the job's class path is being fetched
+        }
+      }
+    }
+  }
+
+  /**
+   * A driver connected here: its job gets one warm worker per CPU (at least one), so its first
+   * tasks do not each wait seconds for a JVM to start.
+   */
+  void prestartForDriver(JobId job) {
+    assert loop.inLoop();
+    if (!JRayConfig.getBoolean(JRayConfig.WORKER_PRESTART)) {
+      return;
+    }
+    int n = (int) Math.max(1, Math.floor(node.numCpus())) - starting(job);
+    for (int i = 0; i < n; i++) {
+      start(job);
+    }
+  }
+
+  /**
+   * GCS announced a job this node had not heard of. A job that just started with its driver on
+   * another node gets one warm worker here: a JVM takes seconds to start, and one warm worker per
+   * node makes the first spilled task quick. Older jobs (this raylet joined late) get none.
+   */
+  void prestartForNewJob(JobInfo j) {
+    assert loop.inLoop();
+    boolean driverHere = j.getDriverNodeId().equals(com.google.protobuf.ByteString.copyFrom(node.nodeId().bytes()));
+    if (j.getState() == JobInfo.State.RUNNING && !driverHere && JRayConfig.getBoolean(JRayConfig.WORKER_PRESTART)
+        && System.currentTimeMillis() - j.getStartTimeMs() < 60_000) {
+      start(JobId.fromBytes(j.getJobId().toByteArray()));
+    }
+  }
+
+  private int starting(JobId job) {
     int n = 0;
     for (WorkerProcess w : workers.values()) {
       if (w.state == WorkerProcess.State.STARTING && w.jobId.equals(job)) {
@@ -71,7 +140,7 @@ final class WorkerPool {
     return n;
   }
 
-  int startingTotal() {
+  private int startingTotal() {
     int n = 0;
     for (WorkerProcess w : workers.values()) {
       if (w.state == WorkerProcess.State.STARTING) {
@@ -86,7 +155,7 @@ final class WorkerPool {
    * starts and {@code onIdle} runs when they arrive. Workers run JRay's class path (this raylet's)
    * followed by the job's own jars, fetched from GCS into the node's code cache.
    */
-  void start(JobId job) {
+  private void start(JobId job) {
     JobInfo info = jobs.get(job);
     if (info == null) {
       jobs.fetch(job, () -> onIdle.run());
@@ -120,8 +189,8 @@ final class WorkerPool {
     String name = "worker-" + id.hex();
     Process p;
     try {
-      p = JvmLauncher.launch(WORKER_MAIN, jvm, String.join(java.io.File.pathSeparator, classPath), args,
-          node.session().logs().resolve(name + ".out"), Map.of("JRAY_AUTH_TOKEN", node.token()));
+      p = launcher.apply(new Launch(id, job, jvm, String.join(java.io.File.pathSeparator, classPath), args,
+          node.session().logs().resolve(name + ".out"), Map.of("JRAY_AUTH_TOKEN", node.token())));
     } catch (RuntimeException e) {
       LOG.error("job {}: cannot start a worker: {}", job, e.getMessage());
       return;
@@ -144,6 +213,7 @@ final class WorkerPool {
 
   /** The worker's core worker is serving: it can take leases now. */
   boolean registered(WorkerId id, int port, long pid) {
+    assert loop.inLoop();
     WorkerProcess w = workers.get(id);
     if (w == null || w.pid() != pid || w.state != WorkerProcess.State.STARTING) {
       return false;
@@ -179,6 +249,7 @@ final class WorkerPool {
   }
 
   void killJob(JobId job, String why) {
+    assert loop.inLoop();
     for (WorkerProcess w : List.copyOf(workers.values())) {
       if (w.jobId.equals(job)) {
         kill(w, why);
@@ -187,6 +258,7 @@ final class WorkerPool {
   }
 
   void killAll() {
+    assert loop.inLoop();
     for (WorkerProcess w : workers.values()) {
       w.process.destroyForcibly();
     }

@@ -13,8 +13,6 @@ import io.jray.objectstore.ObjectOwner;
 import io.jray.objectstore.ObjectStore;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,16 +50,8 @@ class OrphanCollectorTest {
     loop.close();
   }
 
-  private <T> T on(Callable<T> body) throws Exception {
-    CompletableFuture<T> f = new CompletableFuture<>();
-    loop.execute(() -> {
-      try {
-        f.complete(body.call());
-      } catch (Throwable t) {
-        f.completeExceptionally(t);
-      }
-    });
-    return f.get(10, TimeUnit.SECONDS);
+  private <T> T on(Callable<T> body) {
+    return OnLoop.call(loop, body);
   }
 
   private ObjectId sealed(ObjectOwner owner) {
