@@ -1,7 +1,6 @@
 package io.jray.runtime;
 
 import io.jray.common.proto.ProtoIds;
-import com.google.protobuf.ByteString;
 import io.jray.api.NodeId;
 import io.jray.api.WorkerId;
 import io.jray.proto.BorrowToken;

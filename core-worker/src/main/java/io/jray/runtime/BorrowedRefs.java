@@ -1,7 +1,6 @@
 package io.jray.runtime;
 
 import io.jray.common.proto.ProtoIds;
-import com.google.protobuf.ByteString;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.jray.api.NodeId;
 import io.jray.api.ObjectId;
@@ -182,7 +181,7 @@ final class BorrowedRefs {
     } catch (RuntimeException e) {
       // a dead owner: reading the object raises OwnerDiedException, which is what the user sees
       LOG.warn("cannot register as borrower of {} objects at owner {}:{} (first {}): {}", changes.size(),
-          owner.getHost(), owner.getPort(), ObjectId.fromBytes(changes.get(0).getObjectId().toByteArray()),
+          owner.getHost(), owner.getPort(), ProtoIds.objectId(changes.get(0).getObjectId()),
           e.toString());
     }
   }

@@ -2,7 +2,6 @@ package io.jray.runtime;
 
 import io.jray.common.proto.ProtoIds;
 import io.jray.api.NodeId;
-import io.jray.api.WorkerId;
 import io.jray.common.concurrent.EventLoop;
 import io.jray.common.gcs.GcsClient;
 import io.jray.proto.NodeInfo;

@@ -115,9 +115,15 @@ final class NormalTaskSubmitter {
     // A fixed count, not "until enough are pending": a request to an unreachable raylet can fail
     // synchronously, and must not turn this into a busy loop (failures retry after a second).
     int toRequest = Math.min(q.ready.size() - idle, MAX_PENDING_LEASES) - q.pendingLeaseRequests;
-    for (int i = 0; i < toRequest; i++) {
-      q.pendingLeaseRequests++;
-      out.add(() -> askRaylet(q, raylet, false));
+    if (toRequest > 0) {
+      // The raylet counts each queued request as 1 + its backlog, so the tasks no request of
+      // this class stands for ride on one of them: the first of this round.
+      long backlog = Math.max(0, q.ready.size() - idle - q.pendingLeaseRequests - toRequest);
+      for (int i = 0; i < toRequest; i++) {
+        q.pendingLeaseRequests++;
+        long b = i == 0 ? backlog : 0;
+        out.add(() -> askRaylet(q, raylet, false, b));
+      }
     }
     int workers = q.leases.size() + q.pendingLeaseRequests;
     int cap = Math.max(1, Math.min(depth, (q.ready.size() + q.inflight() + workers - 1) / Math.max(1, workers)));
@@ -163,12 +169,13 @@ final class NormalTaskSubmitter {
   /**
    * One lease request to one raylet. A spillback answer re-asks the named raylet (which must then
    * grant or reject); a rejection starts over at the local raylet. All of it counts as one
-   * pending request. Called without the monitor.
+   * pending request. {@code backlog}: the tasks of the class this request also stands for, in
+   * the raylet's demand report. Called without the monitor.
    */
-  private void askRaylet(SchedulingQueue q, Address at, boolean grantOrReject) {
+  private void askRaylet(SchedulingQueue q, Address at, boolean grantOrReject, long backlog) {
     RequestWorkerLeaseRequest req = RequestWorkerLeaseRequest.newBuilder().setJobId(jobId)
         .putAllResources(q.key.resources()).setFunction(q.key.function()).setOwner(self)
-        .setStrategy(q.key.strategy()).setGrantOrReject(grantOrReject).build();
+        .setStrategy(q.key.strategy()).setGrantOrReject(grantOrReject).setBacklog(backlog).build();
     NodeManagerServiceGrpc.newStub(channels.get(at))
         .requestWorkerLease(req, new StreamObserver<>() {
           private boolean answered;
@@ -214,7 +221,7 @@ final class NormalTaskSubmitter {
         return;
       }
     }
-    askRaylet(q, to, grantOrReject);
+    askRaylet(q, to, grantOrReject, 0);
   }
 
   private void warnInfeasible(SchedulingQueue q, String message) {

@@ -3,7 +3,6 @@ package io.jray.runtime;
 import io.jray.common.proto.ProtoIds;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import io.jray.api.NodeId;
 import io.jray.api.ObjectId;
 import io.jray.api.ObjectRef;

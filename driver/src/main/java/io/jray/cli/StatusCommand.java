@@ -1,8 +1,7 @@
 package io.jray.cli;
 
+import io.jray.common.proto.ProtoIds;
 import io.grpc.ManagedChannel;
-import io.jray.api.JobId;
-import io.jray.api.NodeId;
 import io.jray.common.gcs.GcsClient;
 import io.jray.common.gcs.GcsUnavailableException;
 import io.jray.common.grpc.Rpc;
@@ -51,7 +50,7 @@ final class StatusCommand implements Callable<Integer> {
       Map<String, Integer> pending = new TreeMap<>();
       Map<String, Integer> infeasible = new TreeMap<>();
       for (NodeInfo n : nodes) {
-        String id = NodeId.fromBytes(n.getNodeId().toByteArray()).hex();
+        String id = ProtoIds.nodeId(n.getNodeId()).hex();
         if (n.getState() == NodeInfo.State.DEAD) {
           System.out.printf("  node %s  DEAD   %s:%d  since %tT: %s%n", id, n.getHost(), n.getRayletPort(),
               n.getDeathTimeMs(), n.getDeathReason());
@@ -99,7 +98,7 @@ final class StatusCommand implements Callable<Integer> {
       System.out.println("Jobs: " + running + " running, " + (jobs.size() - running) + " finished");
       for (JobInfo j : jobs) {
         if (j.getState() == JobInfo.State.RUNNING) {
-          System.out.println("  job " + JobId.fromBytes(j.getJobId().toByteArray()) + "  driver pid " + j.getDriverPid());
+          System.out.println("  job " + ProtoIds.jobId(j.getJobId()) + "  driver pid " + j.getDriverPid());
         }
       }
     }

@@ -1,5 +1,6 @@
 package io.jray.gcs;
 
+import io.jray.common.proto.ProtoIds;
 import static io.jray.common.grpc.LoopCall.answer;
 import static io.jray.common.grpc.LoopCall.notFound;
 import static io.jray.common.grpc.LoopCall.require;
@@ -122,7 +123,7 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
     answer(loop, reply, () -> {
       checkJobId(req.getJobId());
       if (jobs.get(req.getJobId()) == null) {
-        throw notFound("unknown job " + JobId.fromBytes(req.getJobId().toByteArray()));
+        throw notFound("unknown job " + ProtoIds.jobId(req.getJobId()));
       }
       jobs.finish(req.getJobId(), req.getReason().isBlank() ? "driver finished" : req.getReason());
       return MarkJobFinishedReply.getDefaultInstance();
@@ -135,7 +136,7 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
       checkJobId(req.getJobId());
       JobInfo j = jobs.get(req.getJobId());
       if (j == null) {
-        throw notFound("unknown job " + JobId.fromBytes(req.getJobId().toByteArray()));
+        throw notFound("unknown job " + ProtoIds.jobId(req.getJobId()));
       }
       return GetJobReply.newBuilder().setJob(j).build();
     });
@@ -234,7 +235,7 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
       WorkerDeath d = req.toBuilder().setTimeMs(System.currentTimeMillis())
           .setReason(req.getReason().isBlank() ? "exited" : req.getReason()).build();
       LOG.info("{} {} of job {} on node {} died: {}", d.getIsDriver() ? "driver" : "worker",
-          WorkerId.fromBytes(d.getWorkerId().toByteArray()), JobId.fromBytes(d.getJobId().toByteArray()),
+          ProtoIds.workerId(d.getWorkerId()), ProtoIds.jobId(d.getJobId()),
           NodeTable.hex(d.getNodeId()), d.getReason());
       deaths.add(d);
       publisher.publish(PubMessage.newBuilder().setWorkerDeath(d).build());

@@ -2,8 +2,10 @@ package io.jray.gcs;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
+import io.jray.common.grpc.ChannelPool;
+import io.jray.common.proto.ProtoIds;
+import io.jray.proto.Address;
 import io.jray.common.concurrent.EventLoop;
-import io.jray.common.grpc.Rpc;
 import io.jray.proto.HealthCheckReply;
 import io.jray.proto.HealthCheckRequest;
 import io.jray.proto.NodeInfo;
@@ -24,17 +26,17 @@ final class HealthChecker {
   private static final Logger LOG = LoggerFactory.getLogger(HealthChecker.class);
   private final EventLoop loop;
   private final NodeTable nodes;
-  private final String token;
+  /** Probe channels, closed when their node is declared dead. */
+  private final ChannelPool channels;
   private final long timeoutMs;
   private final int threshold;
-  private final Map<ByteString, ManagedChannel> channels = new HashMap<>();
   private final Map<ByteString, Integer> misses = new HashMap<>();
   private final Map<ByteString, Boolean> inFlight = new HashMap<>();
 
   HealthChecker(EventLoop loop, NodeTable nodes, String token, long periodMs, long timeoutMs, int threshold) {
     this.loop = loop;
     this.nodes = nodes;
-    this.token = token;
+    this.channels = new ChannelPool(token);
     this.timeoutMs = timeoutMs;
     this.threshold = threshold;
     loop.every(this::probeAll, periodMs);
@@ -48,7 +50,8 @@ final class HealthChecker {
         continue;
       }
       inFlight.put(id, true);
-      ManagedChannel ch = channels.computeIfAbsent(id, k -> Rpc.channel(n.getHost(), n.getRayletPort(), token));
+      ManagedChannel ch = channels.get(Address.newBuilder().setHost(n.getHost()).setPort(n.getRayletPort()).setNodeId(id)
+          .build());
       NodeManagerServiceGrpc.newStub(ch).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
           .healthCheck(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
             @Override
@@ -85,9 +88,6 @@ final class HealthChecker {
   void forget(ByteString id) {
     misses.remove(id);
     inFlight.remove(id);
-    ManagedChannel ch = channels.remove(id);
-    if (ch != null) {
-      ch.shutdownNow();
-    }
+    channels.nodeDied(ProtoIds.nodeId(id));
   }
 }

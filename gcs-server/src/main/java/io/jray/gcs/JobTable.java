@@ -1,5 +1,6 @@
 package io.jray.gcs;
 
+import io.jray.common.proto.ProtoIds;
 import com.google.protobuf.ByteString;
 import io.jray.api.JobId;
 import io.jray.proto.JobInfo;
@@ -38,7 +39,7 @@ final class JobTable {
     // the counter first: a crash before the job is stored skips an id rather than reusing one
     counters.put(COUNTER, lastJob);
     JobId id = JobId.fromInt(lastJob);
-    JobInfo j = job.toBuilder().setJobId(ByteString.copyFrom(id.bytes())).setState(JobInfo.State.RUNNING)
+    JobInfo j = job.toBuilder().setJobId(ProtoIds.bytes(id)).setState(JobInfo.State.RUNNING)
         .setStartTimeMs(System.currentTimeMillis()).build();
     save(j);
     LOG.info("job {} started: driver pid {} on {}", id, j.getDriverPid(), j.getDriverHost());
@@ -53,7 +54,7 @@ final class JobTable {
     }
     save(j.toBuilder().setState(JobInfo.State.FINISHED).setEndTimeMs(System.currentTimeMillis())
         .setEndReason(reason).build());
-    LOG.info("job {} finished: {}", JobId.fromBytes(jobId.toByteArray()), reason);
+    LOG.info("job {} finished: {}", ProtoIds.jobId(jobId), reason);
     return true;
   }
 

@@ -1,5 +1,6 @@
 package io.jray.gcs;
 
+import io.jray.common.proto.ProtoIds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -58,7 +59,7 @@ class GcsClientTest {
   }
 
   private static NodeInfo node(NodeId id) {
-    return NodeInfo.newBuilder().setNodeId(ByteString.copyFrom(id.bytes())).setHost("127.0.0.1").setRayletPort(1)
+    return NodeInfo.newBuilder().setNodeId(ProtoIds.bytes(id)).setHost("127.0.0.1").setRayletPort(1)
         .putTotalResources("CPU", 1.0).build();
   }
 
@@ -84,7 +85,7 @@ class GcsClientTest {
       assertThat(again).isNotDone();
       gcs = GcsServer.start("127.0.0.1", port, dir, TOKEN, SETTINGS);
       assertThat(again.get(20, TimeUnit.SECONDS)).extracting(NodeInfo::getNodeId)
-          .containsExactly(ByteString.copyFrom(id.bytes()));
+          .containsExactly(ProtoIds.bytes(id));
       assertThat(client.getJob(job.get(20, TimeUnit.SECONDS))).isPresent();
     }
   }
@@ -150,7 +151,7 @@ class GcsClientTest {
       client.registerNode(node(n1));
       client.registerNode(node(n2));
       for (int i = 0; i < 4; i++) {
-        client.reportWorkerDeath(WorkerDeath.newBuilder().setWorkerId(ByteString.copyFrom(WorkerId.random().bytes()))
+        client.reportWorkerDeath(WorkerDeath.newBuilder().setWorkerId(ProtoIds.bytes(WorkerId.random()))
             .setNodeId(ByteString.copyFrom((i < 3 ? n1 : n2).bytes()))
             .setJobId(ByteString.copyFrom(JobId.fromInt(i % 2 + 1).bytes())).setReason("death " + i).build());
       }

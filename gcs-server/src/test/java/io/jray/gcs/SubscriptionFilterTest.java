@@ -1,5 +1,6 @@
 package io.jray.gcs;
 
+import io.jray.common.proto.ProtoIds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -63,7 +64,7 @@ class SubscriptionFilterTest {
   @Test
   void namedChannelsGetOnlyTheirChangesAndNoneMeansAll() throws Exception {
     NodeId node = NodeId.random();
-    ByteString nodeBytes = ByteString.copyFrom(node.bytes());
+    ByteString nodeBytes = ProtoIds.bytes(node);
     client.registerNode(NodeInfo.newBuilder().setNodeId(nodeBytes).setHost("127.0.0.1").setRayletPort(1)
         .putTotalResources("CPU", 1.0).build());
     EventLoop events = new EventLoop("test-events");
@@ -78,12 +79,12 @@ class SubscriptionFilterTest {
     client.reportResources(ResourceReport.newBuilder().setNodeId(nodeBytes).putTotal("CPU", 1.0)
         .putAvailable("CPU", 0.5).build()).get(10, TimeUnit.SECONDS);
     WorkerId worker = WorkerId.random();
-    client.reportWorkerDeath(WorkerDeath.newBuilder().setWorkerId(ByteString.copyFrom(worker.bytes()))
+    client.reportWorkerDeath(WorkerDeath.newBuilder().setWorkerId(ProtoIds.bytes(worker))
         .setNodeId(nodeBytes).setJobId(ByteString.copyFrom(JobId.fromInt(7).bytes())).setReason("killed").build());
 
     assertThat(next(all).hasResources()).isTrue();
     WorkerDeath seen = next(all).getWorkerDeath();
-    assertThat(seen.getWorkerId()).isEqualTo(ByteString.copyFrom(worker.bytes()));
+    assertThat(seen.getWorkerId()).isEqualTo(ProtoIds.bytes(worker));
     assertThat(seen.getTimeMs()).as("stamped by GCS").isPositive();
     // one stream, in publication order: had the report been sent here, it would have come first
     assertThat(next(deathsOnly).getWorkerDeath().getReason()).isEqualTo("killed");
@@ -93,16 +94,16 @@ class SubscriptionFilterTest {
 
   @Test
   void badReportsAndSubscriptionsAreRefusedWithTheReason() {
-    ByteString worker = ByteString.copyFrom(WorkerId.random().bytes());
+    ByteString worker = ProtoIds.bytes(WorkerId.random());
     ByteString job = ByteString.copyFrom(JobId.fromInt(1).bytes());
     assertThatThrownBy(() -> client.reportWorkerDeath(WorkerDeath.newBuilder()
-        .setWorkerId(ByteString.copyFromUtf8("short")).setNodeId(ByteString.copyFrom(NodeId.random().bytes()))
+        .setWorkerId(ByteString.copyFromUtf8("short")).setNodeId(ProtoIds.bytes(NodeId.random()))
         .setJobId(job).build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT))
         .hasMessageContaining("worker_id must be");
     assertThatThrownBy(() -> client.reportWorkerDeath(WorkerDeath.newBuilder().setWorkerId(worker)
-        .setNodeId(ByteString.copyFrom(NodeId.random().bytes())).setJobId(job).build()))
+        .setNodeId(ProtoIds.bytes(NodeId.random())).setJobId(job).build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND))
         .hasMessageContaining("unknown node");

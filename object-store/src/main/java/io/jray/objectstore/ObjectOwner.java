@@ -1,5 +1,6 @@
 package io.jray.objectstore;
 
+import io.jray.common.proto.ProtoIds;
 import com.google.protobuf.ByteString;
 import io.jray.api.NodeId;
 import io.jray.api.WorkerId;
@@ -21,8 +22,8 @@ public record ObjectOwner(WorkerId worker, NodeId node) {   // node null: not kn
       throw new IllegalArgumentException("owner_node_id must be empty or " + NodeId.SIZE + " bytes, got "
           + node.size());
     }
-    return new ObjectOwner(WorkerId.fromBytes(worker.toByteArray()),
-        node.isEmpty() ? null : NodeId.fromBytes(node.toByteArray()));
+    return new ObjectOwner(ProtoIds.workerId(worker),
+        node.isEmpty() ? null : ProtoIds.nodeId(node));
   }
 
   @Override

@@ -1,6 +1,6 @@
 package io.jray.objectstore;
 
-import com.google.protobuf.ByteString;
+import io.jray.common.proto.ProtoIds;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
@@ -144,7 +144,7 @@ public final class ObjectPuller {
       calls++;
       MethodDescriptor<ReadChunkRequest, Long> method = READ_CHUNK.toBuilder(READ_CHUNK.getRequestMarshaller(),
           new ChunkWriter(target.asSlice(off, len))).build();
-      ReadChunkRequest req = ReadChunkRequest.newBuilder().setObjectId(ByteString.copyFrom(id.bytes())).setOffset(off)
+      ReadChunkRequest req = ReadChunkRequest.newBuilder().setObjectId(ProtoIds.bytes(id)).setOffset(off)
           .setLength(len).build();
       ClientCalls.asyncUnaryCall(channel.newCall(method, CallOptions.DEFAULT), req, new StreamObserver<Long>() {
         long written = -1;

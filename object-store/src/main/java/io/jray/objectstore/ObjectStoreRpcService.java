@@ -1,5 +1,6 @@
 package io.jray.objectstore;
 
+import io.jray.common.proto.ProtoIds;
 import static io.jray.common.grpc.LoopCall.require;
 
 import com.google.protobuf.ByteString;
@@ -21,7 +22,7 @@ public final class ObjectStoreRpcService extends ObjectStoreServiceGrpc.ObjectSt
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ObjectStoreRpcService.class);
 
   private static String objectIdOrHex(ByteString b) {
-    return b.size() == ObjectId.SIZE ? ObjectId.fromBytes(b.toByteArray()).toString() : "(bad id)";
+    return b.size() == ObjectId.SIZE ? ProtoIds.objectId(b).toString() : "(bad id)";
   }
 
   /** {@code nodes} finds the raylet of a node (null if unknown or dead), for pulls. */
@@ -39,12 +40,12 @@ public final class ObjectStoreRpcService extends ObjectStoreServiceGrpc.ObjectSt
 
   private static ObjectId objectId(ByteString b) {
     require(b.size() == ObjectId.SIZE, "object_id must be " + ObjectId.SIZE + " bytes, got " + b.size());
-    return ObjectId.fromBytes(b.toByteArray());
+    return ProtoIds.objectId(b);
   }
 
   private static WorkerId workerId(ByteString b) {
     require(b.size() == WorkerId.SIZE, "worker_id must be " + WorkerId.SIZE + " bytes, got " + b.size());
-    return WorkerId.fromBytes(b.toByteArray());
+    return ProtoIds.workerId(b);
   }
 
   @Override
@@ -123,7 +124,7 @@ public final class ObjectStoreRpcService extends ObjectStoreServiceGrpc.ObjectSt
       if (node.size() != io.jray.api.NodeId.SIZE || puller == null) {
         continue;
       }
-      Address at = nodes.apply(io.jray.api.NodeId.fromBytes(node.toByteArray()));
+      Address at = nodes.apply(ProtoIds.nodeId(node));
       if (at != null && !at.getNodeId().isEmpty()) {
         // outside this call's context: it is cancelled as soon as this call is answered, which
         // would cancel the forwarded delete with it
@@ -135,7 +136,7 @@ public final class ObjectStoreRpcService extends ObjectStoreServiceGrpc.ObjectSt
               @Override
               public void onError(Throwable t) {
                 LOG.warn("object {}: cannot delete the copy on node {}: {}", objectIdOrHex(req.getObjectId()),
-                    io.jray.api.NodeId.fromBytes(node.toByteArray()), t.toString());
+                    ProtoIds.nodeId(node), t.toString());
               }
 
               @Override
@@ -167,7 +168,7 @@ public final class ObjectStoreRpcService extends ObjectStoreServiceGrpc.ObjectSt
       require(req.getSize() > 0, "size must be > 0, got " + req.getSize());
       require(req.getFromNodeId().size() == io.jray.api.NodeId.SIZE, "from_node_id must be "
           + io.jray.api.NodeId.SIZE + " bytes");
-      from = io.jray.api.NodeId.fromBytes(req.getFromNodeId().toByteArray());
+      from = ProtoIds.nodeId(req.getFromNodeId());
       owner = ObjectOwner.of(req.getOwnerWorkerId(), req.getOwnerNodeId());
       if (puller == null) {
         throw Status.UNIMPLEMENTED.withDescription("this store does not pull objects").asRuntimeException();

@@ -1,5 +1,6 @@
 package io.jray.objectstore;
 
+import io.jray.common.proto.ProtoIds;
 import com.google.protobuf.ByteString;
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -37,7 +38,7 @@ public final class StoreClient implements AutoCloseable {
     this.arena = ArenaFile.open(arenaPath, capacity);
     this.stub = ObjectStoreServiceGrpc.newBlockingStub(rayletChannel);
     this.async = ObjectStoreServiceGrpc.newStub(rayletChannel);
-    this.self = ByteString.copyFrom(self.bytes());
+    this.self = ProtoIds.bytes(self);
   }
 
   /**
@@ -57,7 +58,7 @@ public final class StoreClient implements AutoCloseable {
    */
   public boolean put(ObjectId id, long size, boolean primary, io.jray.proto.Address owner,
       Consumer<MemorySegment> writer) {
-    ByteString oid = ByteString.copyFrom(id.bytes());
+    ByteString oid = ProtoIds.bytes(id);
     StoreCreateReply c;
     try {
       StoreCreateRequest.Builder req = StoreCreateRequest.newBuilder().setObjectId(oid).setSize(size)
@@ -97,7 +98,7 @@ public final class StoreClient implements AutoCloseable {
   /** The sealed object's bytes in the mapping, held until {@link #release}; null if not there in time. */
   public MemorySegment get(ObjectId id, long timeoutMs) {
     StoreGetReply r = stub.withDeadlineAfter(timeoutMs + 60_000, TimeUnit.MILLISECONDS).get(StoreGetRequest.newBuilder()
-        .setObjectId(ByteString.copyFrom(id.bytes())).setWorkerId(self).setTimeoutMs(timeoutMs).build());
+        .setObjectId(ProtoIds.bytes(id)).setWorkerId(self).setTimeoutMs(timeoutMs).build());
     return r.getFound() ? arena.segment().asSlice(r.getOffset(), r.getSize()) : null;
   }
 
@@ -107,7 +108,7 @@ public final class StoreClient implements AutoCloseable {
    */
   public void fetch(ObjectId id, long size, io.jray.api.NodeId from, io.jray.proto.Address owner) {
     io.jray.proto.StoreFetchRequest.Builder req = io.jray.proto.StoreFetchRequest.newBuilder()
-        .setObjectId(ByteString.copyFrom(id.bytes())).setSize(size).setFromNodeId(ByteString.copyFrom(from.bytes()));
+        .setObjectId(ProtoIds.bytes(id)).setSize(size).setFromNodeId(ProtoIds.bytes(from));
     if (owner != null) {
       req.setOwnerWorkerId(owner.getWorkerId()).setOwnerNodeId(owner.getNodeId());
     }
@@ -115,7 +116,7 @@ public final class StoreClient implements AutoCloseable {
   }
 
   public void release(ObjectId id) {
-    detached(() -> async.release(StoreReleaseRequest.newBuilder().setObjectId(ByteString.copyFrom(id.bytes())).setWorkerId(self)
+    detached(() -> async.release(StoreReleaseRequest.newBuilder().setObjectId(ProtoIds.bytes(id)).setWorkerId(self)
         .build(), Ignore.INSTANCE));
   }
 
@@ -126,10 +127,10 @@ public final class StoreClient implements AutoCloseable {
 
   /** The owner frees its object: here, and on {@code nodes} (through this node's raylet). */
   public void delete(ObjectId id, java.util.Collection<io.jray.api.NodeId> nodes) {
-    StoreDeleteRequest.Builder b = StoreDeleteRequest.newBuilder().setObjectId(ByteString.copyFrom(id.bytes()));
+    StoreDeleteRequest.Builder b = StoreDeleteRequest.newBuilder().setObjectId(ProtoIds.bytes(id));
     if (nodes != null) {
       for (io.jray.api.NodeId n : nodes) {
-        b.addNodeIds(ByteString.copyFrom(n.bytes()));
+        b.addNodeIds(ProtoIds.bytes(n));
       }
     }
     detached(() -> async.delete(b.build(), Ignore.INSTANCE));

@@ -1,5 +1,6 @@
 package io.jray.raylet;
 
+import io.jray.common.proto.ProtoIds;
 import io.jray.api.NodeId;
 import io.jray.proto.NodeInfo;
 import io.jray.proto.ResourceReport;
@@ -23,7 +24,7 @@ final class ClusterView {
   }
 
   void node(NodeInfo n) {
-    NodeId id = NodeId.fromBytes(n.getNodeId().toByteArray());
+    NodeId id = ProtoIds.nodeId(n.getNodeId());
     if (id.equals(self)) {
       return;
     }
@@ -41,7 +42,7 @@ final class ClusterView {
   }
 
   void report(ResourceReport r) {
-    NodeId id = NodeId.fromBytes(r.getNodeId().toByteArray());
+    NodeId id = ProtoIds.nodeId(r.getNodeId());
     NodeView old = nodes.get(id);
     if (id.equals(self) || old == null) {
       return; // unknown nodes arrive with their NodeInfo first

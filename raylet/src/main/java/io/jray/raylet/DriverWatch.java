@@ -1,11 +1,9 @@
 package io.jray.raylet;
 
-import com.google.protobuf.ByteString;
 import io.jray.api.JobId;
 import io.jray.api.WorkerId;
 import io.jray.common.concurrent.EventLoop;
 import io.jray.common.gcs.GcsClient;
-import io.jray.proto.MarkJobFinishedRequest;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -56,8 +54,7 @@ final class DriverWatch {
       onDeath.accept(job);
       Thread.ofVirtual().start(() -> {
         try {
-          gcs.blocking().markJobFinished(MarkJobFinishedRequest.newBuilder()
-              .setJobId(ByteString.copyFrom(job.bytes())).setReason("driver pid " + e.getKey() + " died").build());
+          gcs.markJobFinished(job, "driver pid " + e.getKey() + " died");
         } catch (RuntimeException ex) {
           LOG.warn("job {}: cannot tell GCS the driver died: {}", job, ex.getMessage());
         }

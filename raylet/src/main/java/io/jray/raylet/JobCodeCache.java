@@ -5,7 +5,6 @@ import io.jray.api.JobId;
 import io.jray.common.concurrent.EventLoop;
 import io.jray.common.gcs.GcsClient;
 import io.jray.proto.GetPackageChunkReply;
-import io.jray.proto.GetPackageChunkRequest;
 import io.jray.proto.JobInfo;
 import io.jray.proto.JobPackage;
 import java.io.IOException;
@@ -21,7 +20,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,8 +126,7 @@ final class JobCodeCache {
       try (OutputStream out = Files.newOutputStream(tmp)) {
         int chunks = 1;
         for (int i = 0; i < chunks; i++) {
-          GetPackageChunkReply r = gcs.blocking().withDeadlineAfter(60, TimeUnit.SECONDS).getPackageChunk(
-              GetPackageChunkRequest.newBuilder().setSha256(p.getSha256()).setIndex(i).build());
+          GetPackageChunkReply r = gcs.packageChunk(p.getSha256(), i);
           chunks = Math.max(1, r.getChunks());
           r.getData().writeTo(out);
           r.getData().asReadOnlyByteBufferList().forEach(md::update);

@@ -1,10 +1,9 @@
 package io.jray.raylet;
 
-import com.google.protobuf.ByteString;
+import io.jray.common.proto.ProtoIds;
 import io.jray.api.JobId;
 import io.jray.common.concurrent.EventLoop;
 import io.jray.common.gcs.GcsClient;
-import io.jray.proto.GetJobRequest;
 import io.jray.proto.JobInfo;
 import java.util.HashMap;
 import java.util.Map;
@@ -33,7 +32,7 @@ final class JobDirectory {
 
   /** Records a job; true when it turned FINISHED with this update. */
   boolean update(JobInfo j) {
-    JobId id = JobId.fromBytes(j.getJobId().toByteArray());
+    JobId id = ProtoIds.jobId(j.getJobId());
     JobInfo old = jobs.put(id, j);
     return j.getState() == JobInfo.State.FINISHED && (old == null || old.getState() != JobInfo.State.FINISHED);
   }
@@ -45,8 +44,10 @@ final class JobDirectory {
     Thread.ofVirtual().start(() -> {
       JobInfo j = null;
       try {
-        j = gcs.blocking().getJob(GetJobRequest.newBuilder().setJobId(ByteString.copyFrom(id.bytes())).build())
-            .getJob();
+        j = gcs.getJob(id).orElse(null);
+        if (j == null) {
+          LOG.warn("job {}: GCS does not know it", id);
+        }
       } catch (RuntimeException e) {
         LOG.warn("job {}: cannot fetch it from GCS: {}", id, e.getMessage());
       }

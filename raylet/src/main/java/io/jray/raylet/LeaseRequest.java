@@ -1,5 +1,6 @@
 package io.jray.raylet;
 
+import io.jray.common.proto.ProtoIds;
 import com.google.protobuf.ByteString;
 import io.jray.api.JobId;
 import io.jray.proto.RequestWorkerLeaseRequest;
@@ -20,7 +21,7 @@ record LeaseRequest(JobId job, ResourceSet resources, ByteString function, ByteS
     SchedulingStrategySpec strategy, boolean grantOrReject, long backlog) {
 
   static LeaseRequest of(RequestWorkerLeaseRequest r) {
-    return new LeaseRequest(JobId.fromBytes(r.getJobId().toByteArray()), ResourceSet.of(r.getResourcesMap()),
+    return new LeaseRequest(ProtoIds.jobId(r.getJobId()), ResourceSet.of(r.getResourcesMap()),
         r.getFunction().toByteString(), r.getOwner().getWorkerId(), r.getStrategy(), r.getGrantOrReject(),
         r.getBacklog());
   }

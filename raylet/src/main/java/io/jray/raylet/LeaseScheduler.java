@@ -1,5 +1,6 @@
 package io.jray.raylet;
 
+import io.jray.common.proto.ProtoIds;
 import com.google.protobuf.ByteString;
 import io.jray.api.JobId;
 import io.jray.api.WorkerId;
@@ -131,7 +132,7 @@ final class LeaseScheduler {
     p.cancelled = true;
     cluster.reserve(to.id(), p.resources);
     p.out.spilledBack(Address.newBuilder().setHost(to.host()).setPort(to.port())
-        .setNodeId(ByteString.copyFrom(to.id().bytes())).build());
+        .setNodeId(ProtoIds.bytes(to.id())).build());
   }
 
   /**
@@ -242,7 +243,7 @@ final class LeaseScheduler {
     w.lease = lease;
     granted++;
     Address worker = Address.newBuilder().setHost(node.host()).setPort(w.port)
-        .setWorkerId(ByteString.copyFrom(w.id.bytes())).setNodeId(ByteString.copyFrom(node.nodeId().bytes())).build();
+        .setWorkerId(ProtoIds.bytes(w.id)).setNodeId(ProtoIds.bytes(node.nodeId())).build();
     if (!p.out.granted(leaseId, worker)) {
       LOG.debug("lease on {} could not be delivered; taking it back", w.id);
       release(lease, false);
@@ -295,7 +296,7 @@ final class LeaseScheduler {
    */
   void ownerDied(WorkerId id) {
     assert loop.inLoop();
-    ByteString owner = ByteString.copyFrom(id.bytes());
+    ByteString owner = ProtoIds.bytes(id);
     for (Lease l : List.copyOf(leases.values())) {
       if (l.ownerWorkerId.equals(owner)) {
         LOG.info("worker {} died holding lease on {}; returning it", id, l.worker.id);

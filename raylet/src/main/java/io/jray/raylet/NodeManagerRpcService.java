@@ -1,5 +1,6 @@
 package io.jray.raylet;
 
+import io.jray.common.proto.ProtoIds;
 import static io.jray.common.grpc.LoopCall.answer;
 import static io.jray.common.grpc.LoopCall.notFound;
 import static io.jray.common.grpc.LoopCall.require;
@@ -85,12 +86,12 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
     answer(loop, reply, () -> {
       checkId(req.getWorkerId(), WorkerId.SIZE, "worker_id");
       require(req.getPort() > 0 && req.getPort() < 65536, "port must be 1..65535");
-      WorkerId id = WorkerId.fromBytes(req.getWorkerId().toByteArray());
+      WorkerId id = ProtoIds.workerId(req.getWorkerId());
       if (!scheduler.pool().registered(id, req.getPort(), req.getPid())) {
         throw notFound("worker " + id + " (pid " + req.getPid() + ") was not started by this raylet or registered already");
       }
       scheduler.dispatch();
-      return RegisterWorkerReply.newBuilder().setNodeId(ByteString.copyFrom(node.nodeId().bytes()))
+      return RegisterWorkerReply.newBuilder().setNodeId(ProtoIds.bytes(node.nodeId()))
           .setStore(store.info).build();
     });
   }
@@ -103,10 +104,10 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
       ByteString worker = req.getAddress().getWorkerId();
       require(worker.isEmpty() || worker.size() == WorkerId.SIZE, "address.worker_id must be " + WorkerId.SIZE
           + " bytes, got " + worker.size());
-      JobId job = JobId.fromBytes(req.getJobId().toByteArray());
-      drivers.add(req.getPid(), job, worker.isEmpty() ? null : WorkerId.fromBytes(worker.toByteArray()));
+      JobId job = ProtoIds.jobId(req.getJobId());
+      drivers.add(req.getPid(), job, worker.isEmpty() ? null : ProtoIds.workerId(worker));
       scheduler.pool().prestartForDriver(job);
-      return RegisterDriverReply.newBuilder().setNodeId(ByteString.copyFrom(node.nodeId().bytes()))
+      return RegisterDriverReply.newBuilder().setNodeId(ProtoIds.bytes(node.nodeId()))
           .setStore(store.info).build();
     });
   }
@@ -115,7 +116,7 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
   public void notifyBlocked(NotifyBlockedRequest req, StreamObserver<NotifyBlockedReply> reply) {
     answer(loop, reply, () -> {
       checkId(req.getWorkerId(), WorkerId.SIZE, "worker_id");
-      scheduler.blocked(WorkerId.fromBytes(req.getWorkerId().toByteArray()), req.getBlocked());
+      scheduler.blocked(ProtoIds.workerId(req.getWorkerId()), req.getBlocked());
       return NotifyBlockedReply.getDefaultInstance();
     });
   }
@@ -132,7 +133,7 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
 
   private GetNodeStatsReply stats(StoreStats storeStats) {
     GetNodeStatsReply.Builder b = GetNodeStatsReply.newBuilder()
-        .setNodeId(ByteString.copyFrom(node.nodeId().bytes()))
+        .setNodeId(ProtoIds.bytes(node.nodeId()))
         .putAllTotalResources(scheduler.total().toMap())
         .putAllAvailableResources(scheduler.available().toMap())
         .addAllDemand(scheduler.demand())
@@ -141,8 +142,8 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
         .setStore(storeStats);
     for (WorkerProcess w : scheduler.pool().all()) {
       String state = w.lease != null && w.lease.cpuReleased ? "BLOCKED" : w.state.name();
-      b.addWorkers(WorkerStats.newBuilder().setWorkerId(ByteString.copyFrom(w.id.bytes())).setPid(w.pid())
-          .setJobId(ByteString.copyFrom(w.jobId.bytes())).setState(state).setPort(w.port));
+      b.addWorkers(WorkerStats.newBuilder().setWorkerId(ProtoIds.bytes(w.id)).setPid(w.pid())
+          .setJobId(ProtoIds.bytes(w.jobId)).setState(state).setPort(w.port));
     }
     return b.build();
   }
@@ -150,7 +151,7 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
   @Override
   public void healthCheck(HealthCheckRequest req, StreamObserver<HealthCheckReply> reply) {
     // Answered on the netty thread on purpose: a busy loop must not look like a dead node.
-    reply.onNext(HealthCheckReply.newBuilder().setNodeId(ByteString.copyFrom(node.nodeId().bytes())).build());
+    reply.onNext(HealthCheckReply.newBuilder().setNodeId(ProtoIds.bytes(node.nodeId())).build());
     reply.onCompleted();
   }
 }

@@ -1,6 +1,5 @@
 package io.jray.raylet;
 
-import com.google.protobuf.ByteString;
 import io.grpc.Server;
 import io.jray.api.JobId;
 import io.jray.api.NodeId;
@@ -8,18 +7,19 @@ import io.jray.api.WorkerId;
 import io.jray.common.concurrent.EventLoop;
 import io.jray.common.config.JRayConfig;
 import io.jray.common.gcs.GcsClient;
+import io.jray.common.grpc.ChannelPool;
 import io.jray.common.grpc.Rpc;
+import io.jray.common.proto.ProtoIds;
 import io.jray.common.session.SessionDir;
 import io.jray.objectstore.ObjectPuller;
 import io.jray.objectstore.ObjectStoreRpcService;
 import io.jray.proto.JobInfo;
 import io.jray.proto.NodeInfo;
 import io.jray.proto.PubMessage;
-import io.jray.proto.RegisterNodeRequest;
-import io.jray.proto.UnregisterNodeRequest;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +65,8 @@ final class Raylet {
   private final JobCodeCache code;
   private final ClusterView cluster;
   private final OrphanCollector orphans;
+  /** Channels to other raylets (object pulls), closed when GCS declares their node dead. */
+  private final ChannelPool peers;
   private final LeaseScheduler scheduler;
   private final NodeManagerRpcService service;
   private volatile Server server;
@@ -82,7 +84,7 @@ final class Raylet {
     code = new JobCodeCache(loop, gcs, codeDir.isEmpty() ? options.session().path().resolve("packages")
         : Path.of(codeDir));
     cluster = new ClusterView(nodeId);
-    PeerChannels peers = new PeerChannels(token);
+    peers = new ChannelPool(token);
     nodeStore.puller = new ObjectPuller(nodeStore.loop, nodeStore.store, peers::get,
         JRayConfig.getLong(JRayConfig.OBJECT_CHUNK_BYTES), JRayConfig.getInt(JRayConfig.OBJECT_PULLS_IN_FLIGHT));
     orphans = new OrphanCollector(nodeStore.store);
@@ -113,10 +115,10 @@ final class Raylet {
         new ObjectStoreRpcService(nodeStore.loop, nodeStore.store, nodeStore.puller, cluster::address));
     server = s;
     node.bound(s.getPort());
-    gcs.blocking().registerNode(RegisterNodeRequest.newBuilder().setNode(NodeInfo.newBuilder()
-        .setNodeId(ByteString.copyFrom(nodeId.bytes())).setHost(options.host()).setRayletPort(s.getPort())
-        .putAllTotalResources(options.resources()).setSessionDir(options.session().path().toString())
-        .setPid(ProcessHandle.current().pid()).setIsHead(options.head())).build());
+    gcs.registerNode(NodeInfo.newBuilder().setNodeId(ProtoIds.bytes(nodeId)).setHost(options.host())
+        .setRayletPort(s.getPort()).putAllTotalResources(options.resources())
+        .setSessionDir(options.session().path().toString()).setPid(ProcessHandle.current().pid())
+        .setIsHead(options.head()).build());
     ResourceReporter reporter = new ResourceReporter(node, scheduler, gcs,
         JRayConfig.getLong(JRayConfig.RESOURCE_REPORT_MS));
     loop.every(() -> reporter.tick(loop), 100);
@@ -131,19 +133,20 @@ final class Raylet {
     if (m.hasNode()) {
       cluster.node(m.getNode());
       if (m.getNode().getState() == NodeInfo.State.DEAD) {
-        NodeId dead = NodeId.fromBytes(m.getNode().getNodeId().toByteArray());
+        NodeId dead = ProtoIds.nodeId(m.getNode().getNodeId());
+        peers.nodeDied(dead); // no more pulls from there
         nodeStore.loop.execute(() -> orphans.nodeDied(dead));
       }
     } else if (m.hasWorkerDeath()) {
-      WorkerId w = WorkerId.fromBytes(m.getWorkerDeath().getWorkerId().toByteArray());
-      NodeId at = NodeId.fromBytes(m.getWorkerDeath().getNodeId().toByteArray());
+      WorkerId w = ProtoIds.workerId(m.getWorkerDeath().getWorkerId());
+      NodeId at = ProtoIds.nodeId(m.getWorkerDeath().getNodeId());
       nodeStore.loop.execute(() -> orphans.workerDied(w, at));
       scheduler.ownerDied(w);
     } else if (m.hasResources()) {
       cluster.report(m.getResources());
     } else if (m.hasJob()) {
       JobInfo j = m.getJob();
-      JobId id = JobId.fromBytes(j.getJobId().toByteArray());
+      JobId id = ProtoIds.jobId(j.getJobId());
       boolean known = jobs.get(id) != null;
       boolean finished = jobs.update(j); // before the prestart: a worker start reads the job from here
       if (!known) {
@@ -166,8 +169,9 @@ final class Raylet {
     });
     try {
       done.get(5, TimeUnit.SECONDS);
-      gcs.blocking().withDeadlineAfter(2, TimeUnit.SECONDS).unregisterNode(UnregisterNodeRequest.newBuilder()
-          .setNodeId(ByteString.copyFrom(nodeId.bytes())).setReason("raylet stopped").build());
+      // one short attempt: a stopping raylet must not wait out a GCS outage
+      gcs.withReconnectTimeout(Duration.ZERO).withCallTimeout(Duration.ofSeconds(2)).unregisterNode(nodeId,
+          "raylet stopped");
     } catch (Exception e) {
       LOG.warn("unclean raylet stop: {}", e.toString());
     }

@@ -1,9 +1,7 @@
 package io.jray.raylet;
 
-import com.google.protobuf.ByteString;
-import io.grpc.stub.StreamObserver;
+import io.jray.common.proto.ProtoIds;
 import io.jray.common.gcs.GcsClient;
-import io.jray.proto.ReportResourcesReply;
 import io.jray.proto.ResourceReport;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -42,22 +40,13 @@ final class ResourceReporter {
     lastAvailable = available;
     lastReportMs = now;
     inFlight = true;
-    gcs.async().reportResources(ResourceReport.newBuilder().setNodeId(ByteString.copyFrom(node.nodeId().bytes()))
-        .putAllTotal(scheduler.total().toMap()).putAllAvailable(available).addAllDemand(scheduler.demand()).build(),
-        new StreamObserver<ReportResourcesReply>() {
-          @Override
-          public void onNext(ReportResourcesReply r) {}
-
-          @Override
-          public void onError(Throwable t) {
-            loop.execute(() -> inFlight = false);
+    gcs.reportResources(ResourceReport.newBuilder().setNodeId(ProtoIds.bytes(node.nodeId()))
+        .putAllTotal(scheduler.total().toMap()).putAllAvailable(available).addAllDemand(scheduler.demand()).build())
+        .whenComplete((r, t) -> {
+          if (t != null) {
             LOG.debug("resource report failed: {}", t.toString());
           }
-
-          @Override
-          public void onCompleted() {
-            loop.execute(() -> inFlight = false);
-          }
+          loop.execute(() -> inFlight = false);
         });
   }
 }

@@ -1,5 +1,6 @@
 package io.jray.raylet;
 
+import io.jray.common.proto.ProtoIds;
 import io.jray.api.NodeId;
 import io.jray.proto.SchedulingStrategySpec;
 import java.util.Comparator;
@@ -48,7 +49,7 @@ final class SchedulingPolicy {
         .filter(n -> request.fitsIn(n.total())).sorted(Comparator.comparing(n -> n.id().hex())).toList();
     switch (strategy.getKind()) {
       case NODE_AFFINITY -> {
-        NodeId target = NodeId.fromBytes(strategy.getNodeId().toByteArray());
+        NodeId target = ProtoIds.nodeId(strategy.getNodeId());
         NodeView t = nodes.get(target);
         if (t != null && t.alive() && request.fitsIn(t.total())) {
           return target.equals(local) ? new Local() : new Spill(t);

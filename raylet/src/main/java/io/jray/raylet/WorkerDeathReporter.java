@@ -1,7 +1,6 @@
 package io.jray.raylet;
 
-import com.google.protobuf.ByteString;
-import io.grpc.StatusRuntimeException;
+import io.jray.common.proto.ProtoIds;
 import io.jray.api.JobId;
 import io.jray.api.NodeId;
 import io.jray.api.WorkerId;
@@ -18,7 +17,6 @@ import org.slf4j.LoggerFactory;
  */
 final class WorkerDeathReporter {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerDeathReporter.class);
-  private static final int ATTEMPTS = 5;
 
   private final GcsClient gcs;
   private final NodeId node;
@@ -32,28 +30,16 @@ final class WorkerDeathReporter {
 
   void died(WorkerId worker, JobId job, boolean driver, String reason) {
     local.accept(worker);
-    WorkerDeath d = WorkerDeath.newBuilder().setWorkerId(ByteString.copyFrom(worker.bytes()))
-        .setNodeId(ByteString.copyFrom(node.bytes())).setJobId(ByteString.copyFrom(job.bytes())).setIsDriver(driver)
+    WorkerDeath d = WorkerDeath.newBuilder().setWorkerId(ProtoIds.bytes(worker))
+        .setNodeId(ProtoIds.bytes(node)).setJobId(ProtoIds.bytes(job)).setIsDriver(driver)
         .setReason(reason).build();
+    // GcsClient rides out an outage (gcs.reconnect-timeout-ms); what it cannot deliver is logged
     Thread.ofVirtual().name("report-death-" + worker.hex()).start(() -> {
-      for (int attempt = 1; ; attempt++) {
-        try {
-          gcs.blocking().reportWorkerDeath(d);
-          return;
-        } catch (StatusRuntimeException e) {
-          io.grpc.Status.Code code = e.getStatus().getCode();
-          boolean outage = code == io.grpc.Status.Code.UNAVAILABLE || code == io.grpc.Status.Code.DEADLINE_EXCEEDED;
-          if (attempt == ATTEMPTS || !outage) {
-            LOG.warn("cannot tell GCS that {} {} of job {} died ({} attempts): {}; other nodes keep its objects until"
-                + " its node dies", driver ? "driver" : "worker", worker, job, attempt, e.getStatus());
-            return;
-          }
-        }
-        try {
-          Thread.sleep(1000);
-        } catch (InterruptedException e) {
-          return;
-        }
+      try {
+        gcs.reportWorkerDeath(d);
+      } catch (RuntimeException e) {
+        LOG.warn("cannot tell GCS that {} {} of job {} died: {}; other nodes keep its objects until its node dies",
+            driver ? "driver" : "worker", worker, job, e.getMessage());
       }
     });
   }

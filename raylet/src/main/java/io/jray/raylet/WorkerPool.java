@@ -1,5 +1,6 @@
 package io.jray.raylet;
 
+import io.jray.common.proto.ProtoIds;
 import io.jray.api.JobId;
 import io.jray.api.WorkerId;
 import io.jray.common.concurrent.EventLoop;
@@ -123,10 +124,10 @@ final class WorkerPool {
    */
   void prestartForNewJob(JobInfo j) {
     assert loop.inLoop();
-    boolean driverHere = j.getDriverNodeId().equals(com.google.protobuf.ByteString.copyFrom(node.nodeId().bytes()));
+    boolean driverHere = j.getDriverNodeId().equals(ProtoIds.bytes(node.nodeId()));
     if (j.getState() == JobInfo.State.RUNNING && !driverHere && JRayConfig.getBoolean(JRayConfig.WORKER_PRESTART)
         && System.currentTimeMillis() - j.getStartTimeMs() < 60_000) {
-      start(JobId.fromBytes(j.getJobId().toByteArray()));
+      start(ProtoIds.jobId(j.getJobId()));
     }
   }
 

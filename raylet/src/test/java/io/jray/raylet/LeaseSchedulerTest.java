@@ -1,5 +1,6 @@
 package io.jray.raylet;
 
+import io.jray.common.proto.ProtoIds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -24,7 +25,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,8 +64,8 @@ class LeaseSchedulerTest {
       ctx.bound(7000);
       JobDirectory jobs = new JobDirectory(loop, null); // every job is known, so GCS is never asked
       for (JobId j : List.of(JOB_A, JOB_B)) {
-        jobs.update(JobInfo.newBuilder().setJobId(ByteString.copyFrom(j.bytes()))
-            .setDriverNodeId(ByteString.copyFrom(self.bytes())).build());
+        jobs.update(JobInfo.newBuilder().setJobId(ProtoIds.bytes(j))
+            .setDriverNodeId(ProtoIds.bytes(self)).build());
       }
       JobCodeCache code = new JobCodeCache(loop, null, dir.resolve("packages")); // jobs without packages
       cluster = new ClusterView(self);
@@ -96,7 +96,7 @@ class LeaseSchedulerTest {
 
   private Replies request(String tag, JobId job, ByteString function, double cpus, WorkerId owner) {
     return request(tag, new LeaseRequest(job, ResourceSet.of(Map.of("CPU", cpus)), function,
-        ByteString.copyFrom(owner.bytes()), DEFAULT, false, 0));
+        ProtoIds.bytes(owner), DEFAULT, false, 0));
   }
 
   private Replies request(String tag, LeaseRequest r) {
@@ -149,7 +149,7 @@ class LeaseSchedulerTest {
 
     registerStarted();
     assertThat(grants).containsExactly("r1", "r2");
-    assertThat(r1.worker.getNodeId()).isEqualTo(ByteString.copyFrom(self.bytes()));
+    assertThat(r1.worker.getNodeId()).isEqualTo(ProtoIds.bytes(self));
     assertThat(r1.worker.getPort()).isNotEqualTo(r2.worker.getPort());
     assertThat(availableCpu()).isZero();
     assertThat(r3.ended()).isFalse();
@@ -248,9 +248,9 @@ class LeaseSchedulerTest {
 
   private void otherNode(double totalCpu, double availableCpu) {
     run(() -> {
-      cluster.node(NodeInfo.newBuilder().setNodeId(ByteString.copyFrom(other.bytes())).setHost("10.0.0.2")
+      cluster.node(NodeInfo.newBuilder().setNodeId(ProtoIds.bytes(other)).setHost("10.0.0.2")
           .setRayletPort(7001).putTotalResources("CPU", totalCpu).setState(NodeInfo.State.ALIVE).build());
-      cluster.report(ResourceReport.newBuilder().setNodeId(ByteString.copyFrom(other.bytes()))
+      cluster.report(ResourceReport.newBuilder().setNodeId(ProtoIds.bytes(other))
           .putTotal("CPU", totalCpu).putAvailable("CPU", availableCpu).build());
     });
   }
@@ -263,11 +263,11 @@ class LeaseSchedulerTest {
     assertThat(grants).containsExactly("here");
     Replies there = request("there", JOB_A, F, 1, WorkerId.random());
     assertThat(there.spillback).isEqualTo(Address.newBuilder().setHost("10.0.0.2").setPort(7001)
-        .setNodeId(ByteString.copyFrom(other.bytes())).build());
+        .setNodeId(ProtoIds.bytes(other)).build());
     assertThat(launches.size()).isEqualTo(1);
     // a request that came by spillback is never sent on: it waits here
     Replies followed = request("followed", new LeaseRequest(JOB_A, ResourceSet.of(Map.of("CPU", 1.0)), F,
-        ByteString.copyFrom(WorkerId.random().bytes()), DEFAULT, true, 0));
+        ProtoIds.bytes(WorkerId.random()), DEFAULT, true, 0));
     run(() -> scheduler.rebalance());
     assertThat(followed.ended()).isFalse();
     giveBack(here);
@@ -282,7 +282,7 @@ class LeaseSchedulerTest {
     assertThat(waiting.ended()).isFalse(); // nowhere else to go yet: it waits here
     otherNode(2, 2);
     run(() -> scheduler.rebalance());
-    assertThat(waiting.spillback.getNodeId()).isEqualTo(ByteString.copyFrom(other.bytes()));
+    assertThat(waiting.spillback.getNodeId()).isEqualTo(ProtoIds.bytes(other));
     giveBack(here);
     assertThat(grants).containsExactly("here");
   }
@@ -302,12 +302,12 @@ class LeaseSchedulerTest {
     });
     // a request that came by spillback and can never fit here is rejected instead
     Replies followed = request("followed", new LeaseRequest(JOB_A, ResourceSet.of(Map.of("CPU", 8.0)), F,
-        ByteString.copyFrom(WorkerId.random().bytes()), DEFAULT, true, 0));
+        ProtoIds.bytes(WorkerId.random()), DEFAULT, true, 0));
     assertThat(followed.rejected).contains("less than");
 
     otherNode(16, 16);
     run(() -> scheduler.rebalance());
-    assertThat(big.spillback.getNodeId()).isEqualTo(ByteString.copyFrom(other.bytes()));
+    assertThat(big.spillback.getNodeId()).isEqualTo(ProtoIds.bytes(other));
     assertThat(big.notices).hasSize(1);
     assertThat(on(() -> scheduler.demand())).isEmpty();
   }
@@ -350,7 +350,7 @@ class LeaseSchedulerTest {
 
   private Replies withBacklog(String tag, double cpus, long backlog) {
     return request(tag, new LeaseRequest(JOB_A, ResourceSet.of(Map.of("CPU", cpus)), F,
-        ByteString.copyFrom(WorkerId.random().bytes()), DEFAULT, false, backlog));
+        ProtoIds.bytes(WorkerId.random()), DEFAULT, false, backlog));
   }
 
   /** Reported demand by CPU amount: count, and whether it is infeasible. */
@@ -406,15 +406,15 @@ class LeaseSchedulerTest {
     run(() -> scheduler.pool().prestartForDriver(JOB_A)); // those starting count
     assertThat(launches.size()).isEqualTo(2);
 
-    JobInfo elsewhere = JobInfo.newBuilder().setJobId(ByteString.copyFrom(JOB_B.bytes()))
-        .setDriverNodeId(ByteString.copyFrom(other.bytes())).setStartTimeMs(System.currentTimeMillis()).build();
+    JobInfo elsewhere = JobInfo.newBuilder().setJobId(ProtoIds.bytes(JOB_B))
+        .setDriverNodeId(ProtoIds.bytes(other)).setStartTimeMs(System.currentTimeMillis()).build();
     run(() -> scheduler.pool().prestartForNewJob(elsewhere));
     assertThat(launches.size()).isEqualTo(3);
     assertThat(launches.get(2).job()).isEqualTo(JOB_B);
     // a job that started long ago (this raylet joined late) or whose driver is here gets none
     run(() -> scheduler.pool().prestartForNewJob(elsewhere.toBuilder().setStartTimeMs(0).build()));
     run(() -> scheduler.pool().prestartForNewJob(elsewhere.toBuilder()
-        .setDriverNodeId(ByteString.copyFrom(self.bytes())).build()));
+        .setDriverNodeId(ProtoIds.bytes(self)).build()));
     assertThat(launches.size()).isEqualTo(3);
   }
 

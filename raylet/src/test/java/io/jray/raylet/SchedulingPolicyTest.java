@@ -1,8 +1,8 @@
 package io.jray.raylet;
 
+import io.jray.common.proto.ProtoIds;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import io.jray.api.NodeId;
 import io.jray.proto.SchedulingStrategySpec;
 import java.util.HashMap;
@@ -25,7 +25,7 @@ class SchedulingPolicyTest {
 
   private static SchedulingStrategySpec affinity(NodeId id, boolean soft) {
     return SchedulingStrategySpec.newBuilder().setKind(SchedulingStrategySpec.Kind.NODE_AFFINITY)
-        .setNodeId(ByteString.copyFrom(id.bytes())).setSoft(soft).build();
+        .setNodeId(ProtoIds.bytes(id)).setSoft(soft).build();
   }
 
   private final NodeId a = NodeId.fromHex("0a".repeat(16));

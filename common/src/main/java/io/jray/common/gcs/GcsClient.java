@@ -11,6 +11,7 @@ import io.jray.api.JobId;
 import io.jray.api.NodeId;
 import io.jray.common.config.JRayConfig;
 import io.jray.common.grpc.Rpc;
+import io.jray.common.proto.ProtoIds;
 import io.jray.proto.AddJobRequest;
 import io.jray.proto.FindMissingPackagesRequest;
 import io.jray.proto.GcsServiceGrpc;
@@ -147,8 +148,7 @@ public final class GcsClient implements AutoCloseable {
 
   /** Registers a job (its packages must be in GCS already) and returns the id GCS gave it. */
   public JobId addJob(JobInfo job) {
-    return JobId.fromBytes(write("AddJob", s -> s.addJob(AddJobRequest.newBuilder().setJob(job).build()))
-        .getJobId().toByteArray());
+    return ProtoIds.jobId(write("AddJob", s -> s.addJob(AddJobRequest.newBuilder().setJob(job).build())).getJobId());
   }
 
   public void markJobFinished(JobId job, String reason) {
