@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -19,6 +20,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -136,6 +138,7 @@ class ChaosIT {
   }
 
   @Test
+  @Timeout(value = 15, unit = TimeUnit.MINUTES) // about 4 minutes in a full run; the default is 5
   void aMapReduceJobLosesNothingWhileNodesAreKilledAndRestarted() throws Exception {
     runJob(2, false, new AtomicInteger(), new ArrayList<>()); // every node's workers started and warm
     long re0 = CoreWorker.current().reexecutions();
