@@ -19,26 +19,26 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every server checks the token; malformed requests get a clear status and change no stored state. */
 class AuthAndValidationIT {
-  private static TestCluster cluster;
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(NodeOptions.defaults().withCpus(1)).driver();
   private static ManagedChannel gcs;
   private static ManagedChannel raylet;
 
   @BeforeAll
-  static void start() {
-    cluster = TestCluster.start(NodeOptions.defaults().withCpus(1)).connect();
-    String token = cluster.cluster.token();
-    gcs = Rpc.channel("127.0.0.1", cluster.cluster.gcs().port(), token);
-    raylet = Rpc.channel("127.0.0.1", cluster.cluster.raylets().get(0).port(), token);
+  static void channels() {
+    String token = cluster.token();
+    gcs = Rpc.channel("127.0.0.1", cluster.gcs().port(), token);
+    raylet = Rpc.channel("127.0.0.1", cluster.raylets().get(0).port(), token);
   }
 
   @AfterAll
-  static void stop() {
+  static void closeChannels() {
     gcs.shutdownNow();
     raylet.shutdownNow();
-    cluster.close();
   }
 
   private static ManagedChannel channel(int port, String tokenOrNull) {
@@ -59,11 +59,11 @@ class AuthAndValidationIT {
   @Test
   void callsWithoutOrWithAWrongTokenAreUnauthenticatedOnEveryServer() {
     int driverPort = driverPort();
-    for (int port : List.of(cluster.cluster.gcs().port(), cluster.cluster.raylets().get(0).port(), driverPort)) {
+    for (int port : List.of(cluster.gcs().port(), cluster.raylets().get(0).port(), driverPort)) {
       for (String token : new String[] {null, "not-the-token"}) {
         ManagedChannel ch = channel(port, token);
         try {
-          ThrowingCallable call = port == cluster.cluster.gcs().port()
+          ThrowingCallable call = port == cluster.gcs().port()
               ? () -> GcsServiceGrpc.newBlockingStub(ch).getAllNodes(GetAllNodesRequest.getDefaultInstance())
               : port == driverPort
                   ? () -> CoreWorkerServiceGrpc.newBlockingStub(ch).getObject(GetObjectRequest.getDefaultInstance())
@@ -156,7 +156,7 @@ class AuthAndValidationIT {
 
   @Test
   void coreWorkerRejectsBadObjectIdsAndAnswersNotFoundForUnknownOnes() {
-    ManagedChannel ch = Rpc.channel("127.0.0.1", driverPort(), cluster.cluster.token());
+    ManagedChannel ch = Rpc.channel("127.0.0.1", driverPort(), cluster.token());
     try {
       var stub = CoreWorkerServiceGrpc.newBlockingStub(ch);
       assertStatus(() -> stub.getObject(GetObjectRequest.newBuilder().setObjectId(ByteString.copyFrom(new byte[5]))

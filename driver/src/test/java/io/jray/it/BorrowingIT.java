@@ -13,9 +13,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Refs inside values and borrowers: an object named only inside a task's arguments or result, or
@@ -25,18 +24,9 @@ import org.junit.jupiter.api.Test;
  */
 class BorrowingIT {
   private static final int SIZE = 8 << 20;
-  private static TestCluster cluster;
-
-  @BeforeAll
-  static void start() {
-    cluster = TestCluster.startConnected("512m", new NodeOptions(2.0, Map.of(), 512L << 20, "127.0.0.1"),
-        new NodeOptions(1.0, Map.of(), 256L << 20, "127.0.0.1"));
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
-  }
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(new NodeOptions(2.0, Map.of(), 512L << 20, "127.0.0.1"))
+      .node(new NodeOptions(1.0, Map.of(), 256L << 20, "127.0.0.1")).workerHeap("512m").driver();
 
   private static long storeUsed() {
     return cluster.nodeStats().getStore().getUsed();
@@ -47,15 +37,15 @@ class BorrowingIT {
   }
 
   private static String nodeB() {
-    return TestCluster.nodeHex(cluster.raylet(1));
+    return ClusterExtension.nodeHex(cluster.raylet(1));
   }
 
   private static SchedulingStrategy onNodeB() {
-    return TestCluster.on(cluster.raylet(1));
+    return ClusterExtension.on(cluster.raylet(1));
   }
 
   private static SchedulingStrategy onHead() {
-    return TestCluster.on(cluster.raylet(0));
+    return ClusterExtension.on(cluster.raylet(0));
   }
 
   /** Runs {@code fn} (answering its worker's pid first) until the worker {@code pid} ran it. */

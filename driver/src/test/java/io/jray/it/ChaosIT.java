@@ -4,17 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jray.api.JRay;
 import io.jray.api.ObjectRef;
-import io.jray.common.process.ClusterLauncher;
 import io.jray.common.process.NodeOptions;
-import io.jray.objectstore.ArenaFile;
 import io.jray.runtime.CoreWorker;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -22,6 +20,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A map-reduce job of 2,000 tasks with 1–10 MiB intermediate objects runs on a head and three
@@ -34,29 +34,26 @@ class ChaosIT {
   private static final int WAVES = 20;
   private static final int PER_WAVE = 50; // maps, and as many reduces
   private static final Duration WAVE_BOUND = Duration.ofMinutes(3);
-  private static TestCluster cluster;
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(new NodeOptions(2.0, Map.of(), 1L << 30, "127.0.0.1"))
+      .nodes(3, new NodeOptions(1.0, Map.of(), 512L << 20, "127.0.0.1")).workerHeap("512m").driver();
   /** Killable raylets: pid → node id. */
   private static final List<long[]> victims = new CopyOnWriteArrayList<>();
-  private static final List<Long> started = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void start() {
-    NodeOptions node = new NodeOptions(1.0, Map.of(), 512L << 20, "127.0.0.1");
-    cluster = TestCluster.startConnected("512m", new NodeOptions(2.0, Map.of(), 1L << 30, "127.0.0.1"), node, node,
-        node);
     for (int i = 1; i <= 3; i++) {
       victims.add(new long[] {cluster.raylet(i).pid()});
     }
   }
 
+  /** Stops the replacement raylets still alive; the extension then checks that they and their workers exit. */
   @AfterAll
-  static void stop() throws Exception {
-    cluster.close();
-    for (long pid : started) {
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+  static void stopReplacements() throws Exception {
+    for (long[] v : victims) {
+      ProcessHandle.of(v[0]).filter(h -> cluster.raylets().stream().noneMatch(r -> r.pid() == h.pid()))
+          .ifPresent(ProcessHandle::destroy);
     }
-    Thread.sleep(2000); // workers of those raylets notice their raylet is gone and exit
-    ArenaFile.removeStale(Path.of("/dev/shm"));
   }
 
   private static long expected(int wave, int j) {
@@ -71,12 +68,11 @@ class ChaosIT {
     new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
     // its workers too, as a machine failure would take them
     new ProcessBuilder("pkill", "-9", "-f", "--", "raylet-pid " + pid + "$").start().waitFor();
-    String out = CliRunner.inProcess("start", "--address", cluster.cluster.gcsAddress(), "--num-cpus", "1",
+    String out = CliRunner.inProcess("start", "--address", cluster.gcsAddress(), "--num-cpus", "1",
         "--object-store-memory", Long.toString(512L << 20));
     Matcher m = Pattern.compile("\\(pid (\\d+)\\)").matcher(out);
     assertThat(m.find()).as(out).isTrue();
     long newPid = Long.parseLong(m.group(1));
-    started.add(newPid);
     victims.add(new long[] {newPid});
   }
 
@@ -142,6 +138,7 @@ class ChaosIT {
   }
 
   @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES) // 181 s in a full run on 2 shared cores; the default is 5
   void aMapReduceJobLosesNothingWhileNodesAreKilledAndRestarted() throws Exception {
     runJob(2, false, new AtomicInteger(), new ArrayList<>()); // every node's workers started and warm
     long re0 = CoreWorker.current().reexecutions();

@@ -16,9 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A job ends when its driver shuts down or dies (kill -9): GCS marks it finished, its workers stop,
@@ -26,17 +25,8 @@ import org.junit.jupiter.api.Test;
  */
 class DriverLifecycleIT {
   static final int HELD_BYTES = 8 << 20;
-  private static TestCluster cluster;
-
-  @BeforeAll
-  static void start() {
-    cluster = TestCluster.start(NodeOptions.defaults().withCpus(2));
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.cluster.stop();
-  }
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(NodeOptions.defaults().withCpus(2));
 
   private record Driver(Process process, JobId job) {}
 
@@ -45,8 +35,8 @@ class DriverLifecycleIT {
     cmd.addAll(JvmLauncher.BASE_FLAGS);
     cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), DriverProgram.class.getName(), mode));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("JRAY_ADDRESS", cluster.cluster.gcsAddress());
-    pb.environment().put("JRAY_AUTH_TOKEN", cluster.cluster.token());
+    pb.environment().put("JRAY_ADDRESS", cluster.gcsAddress());
+    pb.environment().put("JRAY_AUTH_TOKEN", cluster.token());
     Process p = pb.start();
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String line;
@@ -69,7 +59,7 @@ class DriverLifecycleIT {
   }
 
   private static JobInfo job(JobId id) {
-    try (GcsClient gcs = new GcsClient(cluster.cluster.gcsAddress(), cluster.cluster.token())) {
+    try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
       return gcs.blocking().getJob(GetJobRequest.newBuilder().setJobId(ByteString.copyFrom(id.bytes())).build())
           .getJob();
     }

@@ -10,9 +10,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Idle workers above the node's CPU count are stopped, but not one that owns objects another
@@ -20,22 +19,10 @@ import org.junit.jupiter.api.Test;
  * the objects with it.
  */
 class IdleWorkersIT {
-  private static TestCluster cluster;
-
-  @BeforeAll
-  static void start() {
-    System.setProperty("jray.worker.idle-kill-ms", "1000");
-    try {
-      cluster = TestCluster.startConnected("256m", new NodeOptions(1.0, Map.of(), 256L << 20, "127.0.0.1"));
-    } finally {
-      System.clearProperty("jray.worker.idle-kill-ms");
-    }
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
-  }
+  /** A driver per test: each test is its own job, and counts only its own job's workers. */
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(new NodeOptions(1.0, Map.of(), 256L << 20, "127.0.0.1"))
+      .property("jray.worker.idle-kill-ms", "1000").workerHeap("256m").driverPerTest();
 
   private static long workersOfThisJob() {
     ByteString job = ByteString.copyFrom(JRay.runtimeContext().jobId().bytes());

@@ -33,9 +33,9 @@ import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -81,7 +81,9 @@ class JobCodeShippingIT {
       }
       """;
 
-  private static TestCluster cluster;
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(NodeOptions.defaults().withCpus(1))
+      .node(NodeOptions.defaults().withCpus(1));
   private static String head;
   private static String second;
   @TempDir
@@ -90,15 +92,9 @@ class JobCodeShippingIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = TestCluster.start(NodeOptions.defaults().withCpus(1));
-    head = cluster.cluster.raylets().get(0).ready().get("node_id");
-    second = cluster.cluster.addNode(NodeOptions.defaults().withCpus(1)).ready().get("node_id");
+    head = ClusterExtension.nodeHex(cluster.raylet(0));
+    second = ClusterExtension.nodeHex(cluster.raylet(1));
     appJar = buildAppJar(tmp);
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.cluster.stop();
   }
 
   /** Compiles {@link #APP} against JRay's API and jars it, outside every class path of the cluster. */
@@ -133,8 +129,8 @@ class JobCodeShippingIT {
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path") + File.pathSeparator + appJar, "shipped.App"));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("JRAY_ADDRESS", cluster.cluster.gcsAddress());
-    pb.environment().put("JRAY_AUTH_TOKEN", cluster.cluster.token());
+    pb.environment().put("JRAY_ADDRESS", cluster.gcsAddress());
+    pb.environment().put("JRAY_AUTH_TOKEN", cluster.token());
     Process p = pb.start();
     CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
       try {
@@ -164,7 +160,7 @@ class JobCodeShippingIT {
     assertThat(run.exitCode()).as(run.output()).isZero();
     List<String> ran = run.output().lines().filter(l -> l.startsWith("RAN ")).toList();
     assertThat(ran).as(run.output()).hasSize(2);
-    Path cached = cluster.cluster.session().path().resolve("packages").resolve(appSha + ".jar");
+    Path cached = cluster.session().path().resolve("packages").resolve(appSha + ".jar");
     for (int i = 0; i < 2; i++) {
       String[] f = ran.get(i).split(" ");
       assertThat(f[1]).isEqualTo(i == 0 ? head : second);
@@ -175,7 +171,7 @@ class JobCodeShippingIT {
     assertThat(cached).exists();
     assertThat(sha256(Files.readAllBytes(cached))).isEqualTo(appSha);
 
-    try (GcsClient gcs = new GcsClient(cluster.cluster.gcsAddress(), cluster.cluster.token())) {
+    try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
       JobInfo job = gcs.blocking().getAllJobs(GetAllJobsRequest.getDefaultInstance()).getJobsList().stream()
           .filter(j -> j.getPackagesList().stream().anyMatch(p -> p.getSha256().equals(appSha))).findFirst()
           .orElseThrow();
@@ -196,13 +192,13 @@ class JobCodeShippingIT {
   @Test
   void codeOverTheLimitFailsInitClearlyAndAddsNoJob() throws Exception {
     int jobsBefore;
-    try (GcsClient gcs = new GcsClient(cluster.cluster.gcsAddress(), cluster.cluster.token())) {
+    try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
       jobsBefore = gcs.blocking().getAllJobs(GetAllJobsRequest.getDefaultInstance()).getJobsCount();
     }
     Run run = runDriver(List.of("-Djray.job.code-max-bytes=1000"), head);
     assertThat(run.exitCode()).isNotZero();
     assertThat(run.output()).contains("job.code-max-bytes").contains("more than 1000 bytes");
-    try (GcsClient gcs = new GcsClient(cluster.cluster.gcsAddress(), cluster.cluster.token())) {
+    try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
       assertThat(gcs.blocking().getAllJobs(GetAllJobsRequest.getDefaultInstance()).getJobsCount())
           .isEqualTo(jobsBefore);
     }
@@ -213,7 +209,7 @@ class JobCodeShippingIT {
     byte[] data = new byte[3 * (1 << 20) + 5];
     new java.util.Random(7).nextBytes(data);
     String sha = sha256(data);
-    try (GcsClient gcs = new GcsClient(cluster.cluster.gcsAddress(), cluster.cluster.token())) {
+    try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
       byte[] corrupted = data.clone();
       corrupted[data.length - 1] ^= 1;
       assertThatThrownBy(() -> upload(gcs, sha, corrupted)).isInstanceOfSatisfying(StatusRuntimeException.class,

@@ -10,9 +10,8 @@ import io.jray.api.exception.TaskUnschedulableException;
 import io.jray.api.exception.WorkerCrashedException;
 import io.jray.common.process.NodeOptions;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The driver's own raylet is killed with kill -9: nothing can be leased any more, so running and
@@ -21,24 +20,9 @@ import org.junit.jupiter.api.Test;
  * {@link ObjectLostException}.
  */
 class LocalRayletDeathIT {
-  private static TestCluster cluster;
-
-  @BeforeAll
-  static void start() {
-    System.setProperty("jray.health-check.period-ms", "200");
-    System.setProperty("jray.health-check.timeout-ms", "500");
-    try {
-      cluster = TestCluster.start(NodeOptions.defaults().withCpus(1)).connect();
-    } finally {
-      System.clearProperty("jray.health-check.period-ms");
-      System.clearProperty("jray.health-check.timeout-ms");
-    }
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
-  }
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(NodeOptions.defaults().withCpus(1))
+      .property("jray.health-check.period-ms", "200").property("jray.health-check.timeout-ms", "500").driver();
 
   @Test
   void runningAndQueuedTasksFailAndPutsAreLostWhenTheLocalRayletDies() throws Exception {
@@ -46,7 +30,7 @@ class LocalRayletDeathIT {
     ObjectRef<Long> queued = JRay.task(TestTasks::sleepMillis, 1L).remote();
     ObjectRef<byte[]> put = JRay.put(TestTasks.bytes(4 << 20, 3)); // over the inline limit: in the node's store
     assertThat(JRay.wait(java.util.List.of(running), 1, Duration.ofSeconds(3)).ready()).isEmpty();
-    long raylet = cluster.cluster.raylets().get(0).pid();
+    long raylet = cluster.raylets().get(0).pid();
     new ProcessBuilder("kill", "-9", Long.toString(raylet)).start().waitFor();
     Duration bound = Duration.ofSeconds(60);
     assertThatThrownBy(() -> running.get(bound))

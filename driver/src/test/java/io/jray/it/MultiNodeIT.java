@@ -3,44 +3,45 @@ package io.jray.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import io.jray.api.JRay;
 import io.jray.api.NodeId;
 import io.jray.api.ObjectRef;
 import io.jray.api.SchedulingStrategy;
 import io.jray.api.exception.GetTimeoutException;
 import io.jray.api.exception.TaskUnschedulableException;
+import io.jray.common.gcs.GcsClient;
 import io.jray.common.process.NodeOptions;
+import io.jray.proto.GetAllNodesRequest;
+import io.jray.proto.NodeInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Three raylets (2 CPUs each, one with accel: 2) behaving as one machine. */
 class MultiNodeIT {
-  private static TestCluster cluster;
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(NodeOptions.defaults().withCpus(2))
+      .node(NodeOptions.defaults().withCpus(2))
+      .node(NodeOptions.defaults().withCpus(2).withResources(Map.of("accel", 2.0))).driver();
   private static String head;
   private static String second;
   private static String accelNode;
 
   @BeforeAll
-  static void start() {
-    cluster = TestCluster.start(NodeOptions.defaults().withCpus(2));
-    head = cluster.cluster.raylets().get(0).ready().get("node_id");
-    second = cluster.cluster.addNode(NodeOptions.defaults().withCpus(2)).ready().get("node_id");
-    accelNode = cluster.cluster.addNode(NodeOptions.defaults().withCpus(2).withResources(Map.of("accel", 2.0)))
-        .ready().get("node_id");
-    cluster.connect();
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
+  static void nodes() {
+    head = ClusterExtension.nodeHex(cluster.raylet(0));
+    second = ClusterExtension.nodeHex(cluster.raylet(1));
+    accelNode = ClusterExtension.nodeHex(cluster.raylet(2));
   }
 
   private static Map<String, Integer> countByNode(List<ObjectRef<String>> refs) {
@@ -107,16 +108,33 @@ class MultiNodeIT {
   void infeasibleTaskRunsOnceANodeWithTheResourceJoins() throws Exception {
     ObjectRef<String> r = JRay.task(TestTasks::nodeAfter, 10L).setResource("gpu", 1).remote();
     assertThatThrownBy(() -> r.get(Duration.ofSeconds(2))).isInstanceOf(GetTimeoutException.class);
-    CliRunner.Run added = CliRunner.process(Map.of("JRAY_AUTH_TOKEN", cluster.cluster.token(),
-        "JRAY_SESSION_ROOT", cluster.cluster.session().path().getParent().toString()),
-        "start", "--address", cluster.cluster.gcsAddress(), "--num-cpus", "1", "--resources", "{\"gpu\":1}");
+    CliRunner.Run added = CliRunner.process(Map.of("JRAY_AUTH_TOKEN", cluster.token(),
+        "JRAY_SESSION_ROOT", cluster.session().path().getParent().toString()),
+        "start", "--address", cluster.gcsAddress(), "--num-cpus", "1", "--resources", "{\"gpu\":1}");
     assertThat(added.exitCode()).as(added.output()).isZero();
     Matcher m = Pattern.compile("node ([0-9a-f]{32}) on port \\d+ \\(pid (\\d+)\\)").matcher(added.output());
     assertThat(m.find()).as(added.output()).isTrue();
     try {
       assertThat(r.get(Duration.ofMinutes(2))).isEqualTo(m.group(1));
     } finally {
-      ProcessHandle.of(Long.parseLong(m.group(2))).ifPresent(ProcessHandle::destroy);
+      removeNode(m.group(1), Long.parseLong(m.group(2)));
+    }
+  }
+
+  /**
+   * Stops a node this test added and waits until GCS no longer counts it alive, so the other tests
+   * see the three nodes of the class whatever order they run in.
+   */
+  private static void removeNode(String nodeHex, long pid) throws Exception {
+    ProcessHandle.of(pid).ifPresent(h -> {
+      h.destroy();
+      h.onExit().orTimeout(30, TimeUnit.SECONDS).join();
+    });
+    ByteString id = ByteString.copyFrom(NodeId.fromHex(nodeHex).bytes());
+    try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
+      Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
+          gcs.blocking().getAllNodes(GetAllNodesRequest.getDefaultInstance()).getNodesList().stream()
+              .noneMatch(n -> n.getNodeId().equals(id) && n.getState() == NodeInfo.State.ALIVE));
     }
   }
 }

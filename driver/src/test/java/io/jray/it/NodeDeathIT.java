@@ -11,41 +11,24 @@ import io.jray.common.process.NodeOptions;
 import io.jray.proto.GetAllNodesRequest;
 import io.jray.proto.NodeInfo;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A raylet killed with kill -9 is marked DEAD by GCS health checks within the configured time. */
 class NodeDeathIT {
   // 200 ms period x 5 misses (+ 500 ms probe timeout): detection in about 1.5 s.
   private static final long PERIOD_MS = 200;
   private static final int THRESHOLD = 5;
-  private static TestCluster cluster;
-
-  @BeforeAll
-  static void start() {
-    System.setProperty("jray.health-check.period-ms", Long.toString(PERIOD_MS));
-    System.setProperty("jray.health-check.timeout-ms", "500");
-    System.setProperty("jray.health-check.failure-threshold", Integer.toString(THRESHOLD));
-    try {
-      cluster = TestCluster.start(NodeOptions.defaults().withCpus(1));
-    } finally {
-      System.clearProperty("jray.health-check.period-ms");
-      System.clearProperty("jray.health-check.timeout-ms");
-      System.clearProperty("jray.health-check.failure-threshold");
-    }
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.cluster.stop();
-  }
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(NodeOptions.defaults().withCpus(1))
+      .property("jray.health-check.period-ms", Long.toString(PERIOD_MS)).property("jray.health-check.timeout-ms", "500")
+      .property("jray.health-check.failure-threshold", Integer.toString(THRESHOLD));
 
   @Test
   void killedRayletIsMarkedDeadAndStatusShowsIt() throws Exception {
-    ClusterLauncher.Started second = cluster.cluster.addNode(NodeOptions.defaults().withCpus(1));
+    ClusterLauncher.Started second = cluster.addNode(NodeOptions.defaults().withCpus(1));
     ByteString nodeId = ByteString.copyFrom(NodeId.fromHex(second.ready().get("node_id")).bytes());
-    try (GcsClient gcs = new GcsClient(cluster.cluster.gcsAddress(), cluster.cluster.token())) {
+    try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
       assertThat(state(gcs, nodeId)).isEqualTo(NodeInfo.State.ALIVE);
       new ProcessBuilder("kill", "-9", Long.toString(second.pid())).start().waitFor();
       long killedAt = System.nanoTime();
@@ -61,9 +44,9 @@ class NodeDeathIT {
       assertThat(gcs.blocking().getAllNodes(GetAllNodesRequest.getDefaultInstance()).getNodesList())
           .filteredOn(n -> n.getState() == NodeInfo.State.ALIVE).hasSize(1);
     }
-    System.setProperty("jray.auth.token", cluster.cluster.token());
+    System.setProperty("jray.auth.token", cluster.token());
     try {
-      String status = CliRunner.inProcess("status", "--address", cluster.cluster.gcsAddress());
+      String status = CliRunner.inProcess("status", "--address", cluster.gcsAddress());
       assertThat(status).contains("1 alive, 1 dead").contains(second.ready().get("node_id") + "  DEAD");
     } finally {
       System.clearProperty("jray.auth.token");

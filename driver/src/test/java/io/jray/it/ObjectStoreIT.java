@@ -8,38 +8,21 @@ import io.jray.api.ObjectRef;
 import io.jray.common.process.NodeOptions;
 import io.jray.proto.StoreStats;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Large objects through the shared-memory store of a real node (mmap arena in /dev/shm). */
 class ObjectStoreIT {
   private static final long STORE = 3L << 30;
-  private static TestCluster cluster;
-
-  @BeforeAll
-  static void start() {
-    System.setProperty("jray.worker.heap", "3g");
-    try {
-      cluster = TestCluster.start(new NodeOptions(2.0, Map.of(), STORE, "127.0.0.1")).connect();
-    } finally {
-      System.clearProperty("jray.worker.heap");
-    }
-  }
-
-  @AfterAll
-  static void stop() {
-    Path arena = Path.of(cluster.cluster.raylets().get(0).ready().get("arena"));
-    cluster.close();
-    assertThat(Files.exists(arena)).as("arena removed when the raylet stops").isFalse();
-  }
+  /** Also checks, after the class, that the raylet removed its arena when it stopped. */
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(new NodeOptions(2.0, Map.of(), STORE, "127.0.0.1"))
+      .workerHeap("3g").driver();
 
   static StoreStats stats() {
     return cluster.nodeStats().getStore();

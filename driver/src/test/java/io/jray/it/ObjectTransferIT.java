@@ -1,6 +1,6 @@
 package io.jray.it;
 
-import static io.jray.it.TestCluster.on;
+import static io.jray.it.ClusterExtension.on;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,29 +15,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Large objects move between the stores of three nodes: pulled in chunks, once per node. */
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class ObjectTransferIT {
   private static final int SIZE = 256 << 20;
-  private static TestCluster cluster;
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(new NodeOptions(2.0, Map.of(), 1L << 30, "127.0.0.1"))
+      .nodes(2, new NodeOptions(2.0, Map.of(), 1L << 30, "127.0.0.1")).workerHeap("1g").driver();
   private static ClusterLauncher.Started b;
   private static ClusterLauncher.Started c;
 
   @BeforeAll
   static void start() {
-    NodeOptions node = new NodeOptions(2.0, Map.of(), 1L << 30, "127.0.0.1");
-    cluster = TestCluster.startConnected("1g", node, node, node);
     b = cluster.raylet(1);
     c = cluster.raylet(2);
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
   }
 
   private static StoreStats store(ClusterLauncher.Started node) {
@@ -55,7 +50,7 @@ class ObjectTransferIT {
     assertThat(store(c).getPullCount()).isEqualTo(pulledBefore + 1);
     assertThat(ObjectStoreIT.crc(made.get(Duration.ofMinutes(3)))).isEqualTo(expected);
     // the owner (this driver) knows every copy, and freeing the object frees all of them
-    String a = cluster.cluster.raylets().get(0).ready().get("node_id");
+    String a = cluster.raylets().get(0).ready().get("node_id");
     io.jray.api.ObjectId madeId = made.id();
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
         io.jray.runtime.CoreWorker.current().locationsOf(madeId).stream().map(NodeId::hex).toList()

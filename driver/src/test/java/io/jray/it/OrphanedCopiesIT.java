@@ -1,6 +1,6 @@
 package io.jray.it;
 
-import static io.jray.it.TestCluster.on;
+import static io.jray.it.ClusterExtension.on;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,11 +15,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -31,21 +31,16 @@ class OrphanedCopiesIT {
   private static final int SIZE = 8 << 20;
   /** A worker-death publication reaches every raylet in well under a second; this leaves room for a slow CI. */
   private static final Duration FREED_WITHIN = Duration.ofSeconds(15);
-  private static TestCluster cluster;
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(new NodeOptions(1.0, Map.of(), 256L << 20, "127.0.0.1"))
+      .node(new NodeOptions(1.0, Map.of(), 256L << 20, "127.0.0.1")).workerHeap("512m").driver();
   private static ClusterLauncher.Started head;
   private static ClusterLauncher.Started other;
 
   @BeforeAll
   static void start() {
-    NodeOptions node = new NodeOptions(1.0, Map.of(), 256L << 20, "127.0.0.1");
-    cluster = TestCluster.startConnected("512m", node, node);
     head = cluster.raylet(0);
     other = cluster.raylet(1);
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
   }
 
   private static StoreStats store(ClusterLauncher.Started node) {

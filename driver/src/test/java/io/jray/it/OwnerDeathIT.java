@@ -9,23 +9,14 @@ import io.jray.api.exception.OwnerDiedException;
 import io.jray.common.process.NodeOptions;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A borrower's get of an object whose owner (a worker) was killed fails fast with OwnerDiedException. */
 class OwnerDeathIT {
-  private static TestCluster cluster;
-
-  @BeforeAll
-  static void start() {
-    cluster = TestCluster.startConnected("512m", new NodeOptions(2.0, Map.of(), 512L << 20, "127.0.0.1"));
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
-  }
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(new NodeOptions(2.0, Map.of(), 512L << 20, "127.0.0.1"))
+      .workerHeap("512m").driver();
 
   @Test
   void aKilledOwnersObjectsRaiseOwnerDiedWithinTheDetectionTime() throws Exception {

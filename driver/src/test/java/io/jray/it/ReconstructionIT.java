@@ -1,6 +1,6 @@
 package io.jray.it;
 
-import static io.jray.it.TestCluster.near;
+import static io.jray.it.ClusterExtension.near;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,9 +15,9 @@ import io.jray.runtime.CoreWorker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Lineage reconstruction: objects whose every copy died with their node are made again by their
@@ -26,24 +26,18 @@ import org.junit.jupiter.api.Test;
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class ReconstructionIT {
   private static final int SIZE = 50 << 20;
-  private static TestCluster cluster;
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(new NodeOptions(1.0, Map.of(), 1L << 30, "127.0.0.1"))
+      .nodes(3, new NodeOptions(1.0, Map.of(), 512L << 20, "127.0.0.1")).workerHeap("768m").driver();
   private static ClusterLauncher.Started b;
   private static ClusterLauncher.Started c;
   private static ClusterLauncher.Started d;
 
   @BeforeAll
   static void start() {
-    NodeOptions node = new NodeOptions(1.0, Map.of(), 512L << 20, "127.0.0.1");
-    cluster = TestCluster.startConnected("768m", new NodeOptions(1.0, Map.of(), 1L << 30, "127.0.0.1"), node, node,
-        node);
     b = cluster.raylet(1);
     c = cluster.raylet(2);
     d = cluster.raylet(3);
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
   }
 
   private static void kill(ClusterLauncher.Started node) throws Exception {

@@ -13,23 +13,13 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Leases respect the node's resources: CPU limits concurrency, a missing resource is infeasible. */
 class ResourceAccountingIT {
-  private static TestCluster cluster;
-
-  @BeforeAll
-  static void start() {
-    cluster = TestCluster.start(NodeOptions.defaults().withCpus(2)).connect();
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
-  }
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(NodeOptions.defaults().withCpus(2)).driver();
 
   @Test
   void sixOneCpuTasksOnTwoCpusNeverOverlapMoreThanTwo() {
@@ -74,7 +64,7 @@ class ResourceAccountingIT {
       assertThat(d.getInfeasible()).isTrue();
       assertThat(d.getShapeMap()).containsEntry("accel", 1.0);
     });
-    String status = CliRunner.inProcess("status", "--address", cluster.cluster.gcsAddress());
+    String status = CliRunner.inProcess("status", "--address", cluster.gcsAddress());
     assertThat(status).contains("Infeasible demand:").contains("accel");
   }
 }

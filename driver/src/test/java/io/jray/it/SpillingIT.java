@@ -13,29 +13,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A 512 MiB store under far more data than it holds: spilling, restoring, and a clean "full". */
 class SpillingIT {
   private static final long STORE = 512L << 20;
-  private static TestCluster cluster;
-
-  @BeforeAll
-  static void start() {
-    System.setProperty("jray.worker.heap", "1g");
-    try {
-      cluster = TestCluster.start(new NodeOptions(2.0, Map.of(), STORE, "127.0.0.1")).connect();
-    } finally {
-      System.clearProperty("jray.worker.heap");
-    }
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
-  }
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(new NodeOptions(2.0, Map.of(), STORE, "127.0.0.1"))
+      .workerHeap("1g").driver();
 
   static StoreStats stats() {
     return cluster.nodeStats().getStore();

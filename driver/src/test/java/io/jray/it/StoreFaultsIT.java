@@ -13,33 +13,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Store writers and readers in several worker JVMs at once, and a writer killed with kill -9 in
  * the middle of a 200 MiB object (writers pause halfway through here: a fault-injection setting).
  */
 class StoreFaultsIT {
-  private static TestCluster cluster;
-
-  @BeforeAll
-  static void start() {
-    System.setProperty("jray.testing.store-write-delay-ms", "4000");
-    System.setProperty("jray.worker.heap", "1g");
-    try {
-      cluster = TestCluster.start(new NodeOptions(2.0, Map.of(), 1L << 30, "127.0.0.1")).connect();
-    } finally {
-      System.clearProperty("jray.testing.store-write-delay-ms");
-      System.clearProperty("jray.worker.heap");
-    }
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
-  }
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(new NodeOptions(2.0, Map.of(), 1L << 30, "127.0.0.1"))
+      .property("jray.testing.store-write-delay-ms", "4000").workerHeap("1g").driver();
 
   static GetNodeStatsReply nodeStats() {
     return cluster.nodeStats();
