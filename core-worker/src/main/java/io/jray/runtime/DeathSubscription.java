@@ -25,7 +25,10 @@ final class DeathSubscription implements AutoCloseable {
   private final EventLoop events = new EventLoop("gcs-events");
 
   DeathSubscription(GcsClient gcs, CoreWorker cw, String subscriber) {
-    gcs.subscribe(subscriber, CHANNELS, events, m -> deliver(cw, m), events.timer());
+    gcs.subscribe(subscriber, CHANNELS, events, m -> {
+      assert events.inLoop();
+      deliver(cw, m);
+    }, events.timer());
   }
 
   private static void deliver(CoreWorker cw, PubMessage m) {

@@ -1,9 +1,9 @@
 package io.jray.it;
 
+import io.jray.common.proto.ProtoIds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.ByteString;
 import io.jray.api.JobId;
 import io.jray.common.gcs.GcsClient;
 import io.jray.common.process.JvmLauncher;
@@ -55,12 +55,12 @@ class DriverLifecycleIT {
 
   private static long workersOf(JobId job) {
     return cluster.nodeStats().getWorkersList().stream()
-        .filter(w -> w.getJobId().equals(ByteString.copyFrom(job.bytes()))).count();
+        .filter(w -> w.getJobId().equals(ProtoIds.bytes(job))).count();
   }
 
   private static JobInfo job(JobId id) {
     try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
-      return gcs.blocking().getJob(GetJobRequest.newBuilder().setJobId(ByteString.copyFrom(id.bytes())).build())
+      return gcs.blocking().getJob(GetJobRequest.newBuilder().setJobId(ProtoIds.bytes(id)).build())
           .getJob();
     }
   }

@@ -1,5 +1,6 @@
 package io.jray.it;
 
+import io.jray.common.proto.ProtoIds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -25,7 +26,7 @@ class IdleWorkersIT {
       .property("jray.worker.idle-kill-ms", "1000").workerHeap("256m").driverPerTest();
 
   private static long workersOfThisJob() {
-    ByteString job = ByteString.copyFrom(JRay.runtimeContext().jobId().bytes());
+    ByteString job = ProtoIds.bytes(JRay.runtimeContext().jobId());
     return cluster.nodeStats().getWorkersList().stream().filter(w -> w.getJobId().equals(job)).count();
   }
 

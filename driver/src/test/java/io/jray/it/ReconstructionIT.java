@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jray.api.JRay;
 import io.jray.api.NodeId;
 import io.jray.api.ObjectRef;
-import io.jray.api.SchedulingStrategy;
 import io.jray.api.exception.ObjectReconstructionFailedException;
 import io.jray.common.process.ClusterLauncher;
 import io.jray.common.process.NodeOptions;
