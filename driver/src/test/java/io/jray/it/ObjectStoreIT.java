@@ -66,17 +66,17 @@ class ObjectStoreIT {
 
   @Test
   void objectsWithoutRefsAreFreedFromTheStoreButNotUnderAPendingTask() {
-    await().atMost(Duration.ofSeconds(60)).until(() -> {
-      System.gc();
-      return stats().getUsed() == 0;
-    });
+    // Relative to what other tests of the class left: an idle worker may still hold a zero-copy
+    // view of an earlier test's argument until its next GC, so the store need not be empty now.
+    System.gc();
+    StoreStats base = stats();
     List<ObjectRef<byte[]>> refs = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       refs.add(JRay.put(TestTasks.bytes(1 << 20, i)));
     }
     StoreStats full = stats();
-    assertThat(full.getObjectCount()).isEqualTo(50);
-    assertThat(full.getUsed()).isGreaterThanOrEqualTo(50L << 20);
+    assertThat(full.getObjectCount()).isEqualTo(base.getObjectCount() + 50);
+    assertThat(full.getUsed()).isGreaterThanOrEqualTo(base.getUsed() + (50L << 20));
 
     byte[] arg = TestTasks.bytes(10 << 20, 99);
     ObjectRef<byte[]> held = JRay.put(arg);
@@ -89,7 +89,7 @@ class ObjectStoreIT {
     await().atMost(Duration.ofSeconds(60)).until(() -> {
       System.gc();
       StoreStats s = stats();
-      return s.getUsed() == 0 && s.getObjectCount() == 0;
+      return s.getUsed() <= base.getUsed() && s.getObjectCount() <= base.getObjectCount();
     });
   }
 
