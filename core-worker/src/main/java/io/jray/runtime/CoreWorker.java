@@ -118,27 +118,15 @@ public final class CoreWorker implements JRayRuntime {
     refs = new ReferenceCounter(table, new BorrowedRefs(workerId, nodeId, new GrpcOwnerLink(channels), borrowReleaser),
         directory, self);
     stored = new StoredObjects(channels, raylet, self, nodeId, refs, directory);
-    // the parts below refer to each other in a cycle (a lost argument is made again through the
-    // resolver, which reads through the reader, which recovers): late-bound through this
-    tasks = new TaskManager(table, refs, stored, submitterLoop, (t, id, e) -> recovery.lost(t, id, e));
-    reader = new ObjectReader(table, fetcher, stored, refs, new BlockedNotice(channels, raylet, workerId, task),
-        new ObjectReader.Recovery() {
-          @Override
-          public CompletableFuture<ObjectValue> recover(ObjectId id, ObjectValue lost, String why) {
-            return recovery.recover(id, lost, why);
-          }
-
-          @Override
-          public CompletableFuture<ObjectValue> awaitRemadeByOwner(ObjectRefImpl<?> ref, ObjectValue lost,
-              io.jray.api.exception.ObjectLostException e, long deadlineNanos) {
-            return recovery.awaitRemadeByOwner(ref, lost, e, deadlineNanos);
-          }
-        }, self);
-    resolver = new DependencyResolver(table, stored, reader, tasks, directory, this::nextPutId,
-        (id, lost, why) -> recovery.recover(id, lost, why));
-    submitter = new NormalTaskSubmitter(submitterLoop, tasks, channels, self, raylet, ProtoIds.bytes(jobId));
-    recovery = new ObjectRecovery(table, directory, fetcher, tasks::add, tasks::fail,
+    // Recovery and the task parts need each other (a lost argument is made again through the
+    // resolver, whose tasks recovery registers): recovery comes first and reaches them late.
+    recovery = new ObjectRecovery(table, directory, fetcher, t -> tasks.add(t), (t, e) -> tasks.fail(t, e),
         (t, earlier, spec, storedArgs) -> resolver.resolveAgain(t, earlier, spec, storedArgs, submitter::submit));
+    tasks = new TaskManager(table, refs, stored, submitterLoop, recovery);
+    reader = new ObjectReader(table, fetcher, stored, refs, new BlockedNotice(channels, raylet, workerId, task),
+        recovery, self);
+    resolver = new DependencyResolver(table, stored, reader, tasks, directory, self, this::nextPutId, recovery);
+    submitter = new NormalTaskSubmitter(submitterLoop, tasks, channels, self, raylet, ProtoIds.bytes(jobId));
     if (!driver) {
       receiver = new TaskReceiver(workerId, reader, refs, stored, task, registered, this::executorIdle);
       TaskReceiver r = receiver;
@@ -202,7 +190,7 @@ public final class CoreWorker implements JRayRuntime {
   }
 
   /** GCS reported a worker or driver dead: whatever it borrowed from here is released. */
-  void workerDied(WorkerId worker, NodeId node) {
+  void workerDied(WorkerId worker) {
     channels.workerDied(worker);
     refs.workerDied(worker);
   }

@@ -39,8 +39,7 @@ final class DeathSubscription implements AutoCloseable {
       }
       cw.nodeDied(node);
     } else if (m.hasWorkerDeath()) {
-      cw.workerDied(ProtoIds.workerId(m.getWorkerDeath().getWorkerId()),
-          ProtoIds.nodeId(m.getWorkerDeath().getNodeId()));
+      cw.workerDied(ProtoIds.workerId(m.getWorkerDeath().getWorkerId()));
     }
   }
 

@@ -4,6 +4,7 @@ import io.jray.common.proto.ProtoIds;
 import com.google.protobuf.ByteString;
 import io.jray.api.ObjectId;
 import io.jray.api.ObjectRef;
+import io.jray.proto.Address;
 import io.jray.proto.ObjectReference;
 import io.jray.proto.StoredLocation;
 import io.jray.proto.TaskArg;
@@ -45,16 +46,18 @@ final class DependencyResolver {
   private final ObjectReader reader;
   private final TaskManager tasks;
   private final ObjectDirectory directory;
+  private final Address self;
   private final Supplier<ObjectId> nextPutId;
   private final LostObjects lostObjects;
 
   DependencyResolver(OwnershipTable table, StoredObjects stored, ObjectReader reader, TaskManager tasks,
-      ObjectDirectory directory, Supplier<ObjectId> nextPutId, LostObjects lostObjects) {
+      ObjectDirectory directory, Address self, Supplier<ObjectId> nextPutId, LostObjects lostObjects) {
     this.table = table;
     this.stored = stored;
     this.reader = reader;
     this.tasks = tasks;
     this.directory = directory;
+    this.self = self;
     this.nextPutId = nextPutId;
     this.lostObjects = lostObjects;
   }
@@ -83,7 +86,7 @@ final class DependencyResolver {
           encoded[i] = ByteString.copyFrom(inline[0]);
           continue;
         }
-        argRef = table.addReady(putId, ObjectValue.inStore(where), reader.self());
+        argRef = table.addReady(putId, ObjectValue.inStore(where), self);
         table.hold(putId, new ArrayList<>(contained.subList(before, contained.size())));
       }
       CompletableFuture<ObjectValue> f = reader.futureOf(argRef);

@@ -60,10 +60,6 @@ final class ObjectReader {
     this.self = self;
   }
 
-  Address self() {
-    return self;
-  }
-
   @SuppressWarnings("unchecked")
   <T> List<T> get(List<ObjectRef<T>> refList, Duration timeout) {
     List<CompletableFuture<ObjectValue>> futures = new ArrayList<>(refList.size());

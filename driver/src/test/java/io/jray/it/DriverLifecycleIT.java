@@ -8,7 +8,6 @@ import io.jray.api.JobId;
 import io.jray.common.gcs.GcsClient;
 import io.jray.common.process.JvmLauncher;
 import io.jray.common.process.NodeOptions;
-import io.jray.proto.GetJobRequest;
 import io.jray.proto.JobInfo;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -60,8 +59,7 @@ class DriverLifecycleIT {
 
   private static JobInfo job(JobId id) {
     try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
-      return gcs.blocking().getJob(GetJobRequest.newBuilder().setJobId(ProtoIds.bytes(id)).build())
-          .getJob();
+      return gcs.getJob(id).orElseThrow();
     }
   }
 

@@ -10,10 +10,6 @@ import io.grpc.stub.StreamObserver;
 import io.jray.common.gcs.GcsClient;
 import io.jray.common.process.JvmLauncher;
 import io.jray.common.process.NodeOptions;
-import io.jray.proto.AddJobRequest;
-import io.jray.proto.FindMissingPackagesRequest;
-import io.jray.proto.GetAllJobsRequest;
-import io.jray.proto.GetPackageChunkRequest;
 import io.jray.proto.JobInfo;
 import io.jray.proto.JobPackage;
 import io.jray.proto.PackageChunk;
@@ -172,15 +168,14 @@ class JobCodeShippingIT {
     assertThat(sha256(Files.readAllBytes(cached))).isEqualTo(appSha);
 
     try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
-      JobInfo job = gcs.blocking().getAllJobs(GetAllJobsRequest.getDefaultInstance()).getJobsList().stream()
+      JobInfo job = gcs.allJobs().stream()
           .filter(j -> j.getPackagesList().stream().anyMatch(p -> p.getSha256().equals(appSha))).findFirst()
           .orElseThrow();
       assertThat(job.getPackagesList()).as("JRay's own jars and classes are not shipped")
           .noneMatch(p -> p.getName().contains("jray-core-worker") || p.getName().endsWith("core-worker/target/classes")
               || p.getName().contains("grpc-api"));
       // The same bytes again are not stored twice.
-      assertThat(gcs.blocking().findMissingPackages(FindMissingPackagesRequest.newBuilder().addSha256(appSha).build())
-          .getMissingList()).isEmpty();
+      assertThat(gcs.findMissingPackages(List.of(appSha))).isEmpty();
       assertThat(upload(gcs, appSha, Files.readAllBytes(appJar)).getStored()).isFalse();
     }
 
@@ -193,13 +188,13 @@ class JobCodeShippingIT {
   void codeOverTheLimitFailsInitClearlyAndAddsNoJob() throws Exception {
     int jobsBefore;
     try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
-      jobsBefore = gcs.blocking().getAllJobs(GetAllJobsRequest.getDefaultInstance()).getJobsCount();
+      jobsBefore = gcs.allJobs().size();
     }
     Run run = runDriver(List.of("-Djray.job.code-max-bytes=1000"), head);
     assertThat(run.exitCode()).isNotZero();
     assertThat(run.output()).contains("job.code-max-bytes").contains("more than 1000 bytes");
     try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
-      assertThat(gcs.blocking().getAllJobs(GetAllJobsRequest.getDefaultInstance()).getJobsCount())
+      assertThat(gcs.allJobs().size())
           .isEqualTo(jobsBefore);
     }
   }
@@ -216,21 +211,18 @@ class JobCodeShippingIT {
           e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT))
           .hasMessageContaining("hash to");
       assertThatThrownBy(() -> upload(gcs, "not-a-hash", data)).hasMessageContaining("64 lower-case hex");
-      assertThat(gcs.blocking().findMissingPackages(FindMissingPackagesRequest.newBuilder().addSha256(sha).build())
-          .getMissingList()).containsExactly(sha);
-      assertThatThrownBy(() -> gcs.blocking().getPackageChunk(GetPackageChunkRequest.newBuilder().setSha256(sha)
-          .build())).isInstanceOfSatisfying(StatusRuntimeException.class,
+      assertThat(gcs.findMissingPackages(List.of(sha))).containsExactly(sha);
+      assertThatThrownBy(() -> gcs.packageChunk(sha, 0)).isInstanceOfSatisfying(StatusRuntimeException.class,
           e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
-      assertThatThrownBy(() -> gcs.blocking().addJob(AddJobRequest.newBuilder().setJob(JobInfo.newBuilder()
+      assertThatThrownBy(() -> gcs.addJob(JobInfo.newBuilder()
           .setDriverHost("127.0.0.1").setDriverPid(1).addPackages(JobPackage.newBuilder().setName("ghost.jar")
-              .setSha256(sha).setSize(data.length))).build())).hasMessageContaining("ghost.jar")
+              .setSha256(sha).setSize(data.length)).build())).hasMessageContaining("ghost.jar")
           .hasMessageContaining("not in GCS");
 
       assertThat(upload(gcs, sha, data).getStored()).isTrue();
       ByteString got = ByteString.EMPTY;
       for (int i = 0; i < 4; i++) {
-        got = got.concat(gcs.blocking().getPackageChunk(GetPackageChunkRequest.newBuilder().setSha256(sha)
-            .setIndex(i).build()).getData());
+        got = got.concat(gcs.packageChunk(sha, i).getData());
       }
       assertThat(got.toByteArray()).isEqualTo(data);
     }

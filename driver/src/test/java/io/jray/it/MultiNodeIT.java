@@ -12,7 +12,6 @@ import io.jray.api.exception.GetTimeoutException;
 import io.jray.api.exception.TaskUnschedulableException;
 import io.jray.common.gcs.GcsClient;
 import io.jray.common.process.NodeOptions;
-import io.jray.proto.GetAllNodesRequest;
 import io.jray.proto.NodeInfo;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -133,7 +132,7 @@ class MultiNodeIT {
     ByteString id = ByteString.copyFrom(NodeId.fromHex(nodeHex).bytes());
     try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
       Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
-          gcs.blocking().getAllNodes(GetAllNodesRequest.getDefaultInstance()).getNodesList().stream()
+          gcs.allNodes().stream()
               .noneMatch(n -> n.getNodeId().equals(id) && n.getState() == NodeInfo.State.ALIVE));
     }
   }

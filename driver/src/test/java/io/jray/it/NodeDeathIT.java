@@ -8,7 +8,6 @@ import io.jray.api.NodeId;
 import io.jray.common.gcs.GcsClient;
 import io.jray.common.process.ClusterLauncher;
 import io.jray.common.process.NodeOptions;
-import io.jray.proto.GetAllNodesRequest;
 import io.jray.proto.NodeInfo;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -37,11 +36,11 @@ class NodeDeathIT {
       await().atMost(bound).pollInterval(Duration.ofMillis(50))
           .until(() -> state(gcs, nodeId) == NodeInfo.State.DEAD);
       System.out.printf("node marked DEAD %.2f s after kill -9%n", (System.nanoTime() - killedAt) / 1e9);
-      NodeInfo dead = gcs.blocking().getAllNodes(GetAllNodesRequest.getDefaultInstance()).getNodesList().stream()
+      NodeInfo dead = gcs.allNodes().stream()
           .filter(n -> n.getNodeId().equals(nodeId)).findFirst().orElseThrow();
       assertThat(dead.getDeathReason()).contains("health checks");
       // the head node is still alive
-      assertThat(gcs.blocking().getAllNodes(GetAllNodesRequest.getDefaultInstance()).getNodesList())
+      assertThat(gcs.allNodes())
           .filteredOn(n -> n.getState() == NodeInfo.State.ALIVE).hasSize(1);
     }
     System.setProperty("jray.auth.token", cluster.token());
@@ -54,7 +53,7 @@ class NodeDeathIT {
   }
 
   private static NodeInfo.State state(GcsClient gcs, ByteString id) {
-    return gcs.blocking().getAllNodes(GetAllNodesRequest.getDefaultInstance()).getNodesList().stream()
+    return gcs.allNodes().stream()
         .filter(n -> n.getNodeId().equals(id)).findFirst().map(NodeInfo::getState).orElse(null);
   }
 }

@@ -135,7 +135,7 @@ public final class GcsClient implements AutoCloseable {
   }
 
   public void unregisterNode(NodeId node, String reason) {
-    write("UnregisterNode", s -> s.unregisterNode(UnregisterNodeRequest.newBuilder().setNodeId(bytes(node.bytes()))
+    write("UnregisterNode", s -> s.unregisterNode(UnregisterNodeRequest.newBuilder().setNodeId(ProtoIds.bytes(node))
         .setReason(reason).build()));
   }
 
@@ -152,14 +152,14 @@ public final class GcsClient implements AutoCloseable {
   }
 
   public void markJobFinished(JobId job, String reason) {
-    write("MarkJobFinished", s -> s.markJobFinished(MarkJobFinishedRequest.newBuilder().setJobId(bytes(job.bytes()))
+    write("MarkJobFinished", s -> s.markJobFinished(MarkJobFinishedRequest.newBuilder().setJobId(ProtoIds.bytes(job))
         .setReason(reason).build()));
   }
 
   /** The job, or empty if GCS has never heard of it. */
   public Optional<JobInfo> getJob(JobId job) {
     try {
-      return Optional.of(read("GetJob", s -> s.getJob(GetJobRequest.newBuilder().setJobId(bytes(job.bytes())).build()))
+      return Optional.of(read("GetJob", s -> s.getJob(GetJobRequest.newBuilder().setJobId(ProtoIds.bytes(job)).build()))
           .getJob());
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
@@ -232,10 +232,10 @@ public final class GcsClient implements AutoCloseable {
     }
     GetWorkerDeathsRequest.Builder req = GetWorkerDeathsRequest.newBuilder().setLimit(limit);
     if (jobOrNull != null) {
-      req.setJobId(bytes(jobOrNull.bytes()));
+      req.setJobId(ProtoIds.bytes(jobOrNull));
     }
     if (nodeOrNull != null) {
-      req.setNodeId(bytes(nodeOrNull.bytes()));
+      req.setNodeId(ProtoIds.bytes(nodeOrNull));
     }
     return read("GetWorkerDeaths", s -> s.getWorkerDeaths(req.build()).getDeathsList());
   }
@@ -275,24 +275,12 @@ public final class GcsClient implements AutoCloseable {
         .setSha256(sha256).setIndex(index).build()));
   }
 
-  // ---- raw stubs, for the call sites not migrated yet
+  // ---- raw stub
 
   /**
-   * A blocking stub with a 10 s deadline per call, without retries.
-   *
-   * @deprecated raylet call sites still use this; migrate them to the typed methods above
+   * An asynchronous stub, without retries or deadline: for tests of GCS's own validation, which
+   * must send what the typed methods above would never send (a malformed package upload).
    */
-  @Deprecated(forRemoval = true)
-  public GcsServiceGrpc.GcsServiceBlockingStub blocking() {
-    return GcsServiceGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-  }
-
-  /**
-   * An asynchronous stub, without retries.
-   *
-   * @deprecated raylet call sites still use this; migrate them to the typed methods above
-   */
-  @Deprecated(forRemoval = true)
   public GcsServiceGrpc.GcsServiceStub async() {
     return GcsServiceGrpc.newStub(channel);
   }
@@ -312,10 +300,6 @@ public final class GcsClient implements AutoCloseable {
   /** A fresh stub per attempt: a deadline counts from when the stub is made. */
   private GcsServiceGrpc.GcsServiceBlockingStub stub(long timeoutMs) {
     return GcsServiceGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
-  }
-
-  private static ByteString bytes(byte[] b) {
-    return ByteString.copyFrom(b);
   }
 
   /**
