@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * run {@link CoreWorkerRpcService} and the submitter's callbacks; {@code submitter} runs the
  * submitter's and task manager's timers; {@code borrow-release} ends borrows and runs idle
  * collections; {@code gcs-events} delivers deaths ({@link DeathSubscription}); {@code
- * task-executor} runs user code in workers; {@code fetch-*} virtual threads long-poll owners. The
+ * task-executor} runs user code in workers. The
  * parts are built in {@link #start} (they need this process's address) before the address is
  * handed to anyone, and never change after.
  */
@@ -399,6 +399,7 @@ public final class CoreWorker implements JRayRuntime {
       server.shutdownNow();
     }
     borrowReleaser.shutdownNow();
+    fetcher.close();
     channels.close();
     submitterLoop.close();
     if (stored != null) {
