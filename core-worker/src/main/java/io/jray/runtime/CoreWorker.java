@@ -18,6 +18,7 @@ import io.jray.common.config.JRayConfig;
 import io.jray.common.grpc.Rpc;
 import io.jray.common.proto.ProtoIds;
 import io.jray.proto.Address;
+import io.jray.proto.ErrorInfo;
 import io.jray.proto.SchedulingStrategySpec;
 import io.jray.proto.StoreInfo;
 import io.jray.proto.StoredLocation;
@@ -33,6 +34,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * run {@link CoreWorkerRpcService} and the submitter's callbacks; {@code submitter} runs the
  * submitter's and task manager's timers; {@code borrow-release} ends borrows and runs idle
  * collections; {@code gcs-events} delivers deaths ({@link DeathSubscription}); {@code
- * task-executor} runs user code in workers; {@code fetch-*} virtual threads long-poll owners. The
+ * task-executor} runs user code in workers; {@code ref-decode-*} virtual threads decode the
+ * values of {@code toCompletableFuture} futures. The
  * parts are built in {@link #start} (they need this process's address) before the address is
  * handed to anyone, and never change after.
  */
@@ -78,6 +81,16 @@ public final class CoreWorker implements JRayRuntime {
   private final ScheduledExecutorService borrowReleaser = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("borrow-release").factory());
   private final ObjectFetcher fetcher;
+  /**
+   * Decodes the values behind {@code toCompletableFuture} and runs their non-async dependent
+   * stages: one virtual thread per object from the moment its value is known until it is decoded;
+   * a pending object takes none ({@link ObjectFutures}). Virtual rather than a small fixed pool
+   * because a decode may block (store reads, pulls from other nodes, borrow registrations, the
+   * wait for a lost object), and so may the caller's stages that run on it: a fixed pool would be
+   * starved by them, or deadlock when a stage calls get on what the pool has yet to decode.
+   */
+  private final ExecutorService decoders = Executors.newThreadPerTaskExecutor(
+      Thread.ofVirtual().name("ref-decode-", 0).factory());
   private final CountDownLatch registered = new CountDownLatch(1);
   private final List<Runnable> onShutdown = new CopyOnWriteArrayList<>();
   private Server server;
@@ -86,6 +99,7 @@ public final class CoreWorker implements JRayRuntime {
   private ReferenceCounter refs;
   private StoredObjects stored;
   private ObjectReader reader;
+  private ObjectFutures futures;
   private TaskManager tasks;
   private DependencyResolver resolver;
   private ObjectRecovery recovery;
@@ -125,6 +139,7 @@ public final class CoreWorker implements JRayRuntime {
     tasks = new TaskManager(table, refs, stored, submitterLoop, recovery);
     reader = new ObjectReader(table, fetcher, stored, refs, new BlockedNotice(channels, raylet, workerId, task),
         recovery, self);
+    futures = new ObjectFutures(reader, decoders);
     resolver = new DependencyResolver(table, stored, reader, tasks, directory, self, this::nextPutId, recovery);
     submitter = new NormalTaskSubmitter(submitterLoop, tasks, channels, self, raylet, ProtoIds.bytes(jobId));
     if (!driver) {
@@ -317,6 +332,11 @@ public final class CoreWorker implements JRayRuntime {
     return reader.get(refList, timeout);
   }
 
+  /** {@code ObjectRef.toCompletableFuture()}: a new future of the object's value, no thread waiting for it. */
+  <T> CompletableFuture<T> toCompletableFuture(ObjectRef<T> ref) {
+    return futures.of(ref);
+  }
+
   @Override
   public <T> WaitResult<T> wait(List<ObjectRef<T>> refList, int numReturns, Duration timeout) {
     return reader.wait(refList, numReturns, timeout);
@@ -399,8 +419,17 @@ public final class CoreWorker implements JRayRuntime {
       server.shutdownNow();
     }
     borrowReleaser.shutdownNow();
+    fetcher.close();
     channels.close();
     submitterLoop.close();
+    // what is still pending now never completes (its result, a timer, a remake cannot come):
+    // every get and future waiting for it ends with this instead of hanging
+    int failed = table.failPending(RemoteErrors.of(ErrorInfo.Type.SYSTEM_ERROR,
+        "JRay was shut down before the object was ready", ""));
+    if (failed > 0) {
+      LOG.debug("shutdown: {} pending objects failed", failed);
+    }
+    decoders.shutdown();
     if (stored != null) {
       stored.close();
     }

@@ -19,16 +19,20 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code get} and {@code wait} (DESIGN §3): waits for objects (owned here: their futures in the
  * ownership table; owned elsewhere: long polls to their owners), then decodes them, inline or out
- * of the object store. A stored object whose every copy is gone is made again by its owner, and
- * the get waits for that (bounded: a get never hangs). A worker inside a task lends its CPU to the
- * raylet while it waits.
+ * of the object store. A list get fails fast: it raises as soon as any element has failed, even
+ * while others are pending. A stored object whose every copy is gone is made again by its owner,
+ * and the get waits for that (bounded: a get never hangs). A worker inside a task lends its CPU to
+ * the raylet while it waits. {@link ObjectFutures} reuses the decoding and the loss handling
+ * ({@link #valueOf}, {@link #afterLoss}) without blocking on the wait.
  *
  * <p>Threads: the calling user thread (or {@code task-executor} reading a task's arguments) does
- * all of it and blocks; no state of its own.
+ * all of it and blocks; no state of its own. The callbacks it puts on the objects' futures run on
+ * the threads completing them (gRPC's) and only count and wake it.
  */
 final class ObjectReader {
   /** What a reader needs when a stored object it reads has no copy left. */
@@ -60,46 +64,32 @@ final class ObjectReader {
     this.self = self;
   }
 
-  @SuppressWarnings("unchecked")
+  /**
+   * The values of {@code refList}, in order, or the failure of the first element seen to fail:
+   * the wait ends as soon as any element has failed, even while others are still pending.
+   */
   <T> List<T> get(List<ObjectRef<T>> refList, Duration timeout) {
-    List<CompletableFuture<ObjectValue>> futures = new ArrayList<>(refList.size());
-    boolean allDone = true;
-    for (ObjectRef<T> r : refList) {
-      CompletableFuture<ObjectValue> f = futureOf(r);
-      futures.add(f);
-      allDone &= f.isDone();
-    }
-    if (!allDone) {
-      awaitAll(futures, timeout, refList);
-    }
     long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+    List<CompletableFuture<ObjectValue>> futures = new ArrayList<>(refList.size());
+    for (ObjectRef<T> r : refList) {
+      futures.add(futureOf(r));
+    }
+    ObjectValue failed = await(readyOrFirstFailure(futures), deadline, timeout, futures, refList);
+    if (failed != null) {
+      throw RemoteErrors.toException(failed.error());
+    }
     List<T> out = new ArrayList<>(refList.size());
     for (int i = 0; i < futures.size(); i++) {
+      ObjectRef<T> ref = refList.get(i);
       CompletableFuture<ObjectValue> f = futures.get(i);
       while (true) {
         ObjectValue v = f.join();
-        if (v.isError()) {
-          throw RemoteErrors.toException(v.error());
-        }
         try {
-          out.add((T) decode(v, refList.get(i)));
+          out.add(valueOf(v, ref));
           break;
         } catch (ObjectLostException e) {
-          // no copy could be fetched: an owner with the lineage makes it again, and this get waits
-          ObjectId id = refList.get(i).id();
-          if (!v.isStored()) {
-            throw e;
-          }
-          if (table.get(id) == null) {
-            f = recovery.awaitRemadeByOwner((ObjectRefImpl<?>) refList.get(i), v, e, deadline);
-            continue;
-          }
-          f = recovery.recover(id, v, e.getMessage());
-          if (!f.isDone()) {
-            long left = deadline - System.nanoTime();
-            awaitAll(List.of(f), timeout == null ? null : Duration.ofNanos(Math.max(0, left)),
-                refList.subList(i, i + 1));
-          }
+          f = afterLoss(ref, v, e, deadline);
+          await(f, deadline, timeout, List.of(f), List.of(ref));
         }
       }
     }
@@ -107,6 +97,35 @@ final class ObjectReader {
     // the owner would free the object while it is being read
     Reference.reachabilityFence(refList);
     return out;
+  }
+
+  /**
+   * The value {@code v} of a known object: decoded (inline, or read out of the store), or the
+   * exception its failure raises. {@link ObjectLostException} when no copy of a stored value
+   * could be read: then {@link #afterLoss} says what comes next.
+   */
+  @SuppressWarnings("unchecked")
+  <T> T valueOf(ObjectValue v, ObjectRef<T> ref) {
+    if (v.isError()) {
+      throw RemoteErrors.toException(v.error());
+    }
+    return (T) decode(v, ref);
+  }
+
+  /**
+   * No copy of {@code ref}'s stored value {@code v} could be read ({@code e}): the object's future
+   * from now on, as its owner makes it again (here, at once; elsewhere, asked until
+   * {@code deadlineNanos} at most, blocking the caller). Rethrows {@code e} when nothing can.
+   */
+  CompletableFuture<ObjectValue> afterLoss(ObjectRef<?> ref, ObjectValue v, ObjectLostException e,
+      long deadlineNanos) {
+    if (!v.isStored()) {
+      throw e;
+    }
+    if (table.get(ref.id()) == null) {
+      return recovery.awaitRemadeByOwner((ObjectRefImpl<?>) ref, v, e, deadlineNanos);
+    }
+    return recovery.recover(ref.id(), v, e.getMessage());
   }
 
   <T> WaitResult<T> wait(List<ObjectRef<T>> refList, int numReturns, Duration timeout) {
@@ -181,22 +200,60 @@ final class ObjectReader {
     }
   }
 
-  private void awaitAll(List<CompletableFuture<ObjectValue>> futures, Duration timeout, List<?> refList) {
-    CompletableFuture<Void> all = CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new));
+  /**
+   * Completes with null once every one of {@code futures} has a value, or with the first failed
+   * value as soon as one arrives (a failure seen while registering, in list order). Its callbacks
+   * run on the completing threads (gRPC's): they only count and complete.
+   */
+  private static CompletableFuture<ObjectValue> readyOrFirstFailure(List<CompletableFuture<ObjectValue>> futures) {
+    CompletableFuture<ObjectValue> settled = new CompletableFuture<>();
+    AtomicInteger pending = new AtomicInteger(futures.size());
+    for (CompletableFuture<ObjectValue> f : futures) {
+      f.whenComplete((v, e) -> {
+        if (e != null) {
+          settled.completeExceptionally(e);
+        } else if (v.isError()) {
+          settled.complete(v);
+        } else if (pending.decrementAndGet() == 0) {
+          settled.complete(null);
+        }
+      });
+      if (settled.isDone()) {
+        break; // a failure is known: the rest need no callbacks
+      }
+    }
+    if (futures.isEmpty()) {
+      settled.complete(null);
+    }
+    return settled;
+  }
+
+  /**
+   * {@code f}'s result, blocking until {@code deadlineNanos} if it is not there yet (lending a
+   * worker's CPU meanwhile); a {@link GetTimeoutException} counting what of {@code futures} is
+   * still pending when time runs out.
+   */
+  private <X> X await(CompletableFuture<X> f, long deadlineNanos, Duration timeout,
+      List<CompletableFuture<ObjectValue>> futures, List<? extends ObjectRef<?>> refList) {
+    if (f.isDone()) {
+      return joined(f);
+    }
     blocked.blocked(true);
     try {
       if (timeout == null) {
-        all.get();
-      } else {
-        all.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return f.get();
       }
+      return f.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       int pending = 0;
-      for (CompletableFuture<ObjectValue> f : futures) {
-        pending += f.isDone() ? 0 : 1;
+      ObjectRef<?> first = refList.get(0);
+      for (int i = 0; i < futures.size(); i++) {
+        if (!futures.get(i).isDone() && pending++ == 0) {
+          first = refList.get(i);
+        }
       }
       throw new GetTimeoutException("get timed out after " + timeout.toMillis() + " ms: " + pending + " of "
-          + refList.size() + " objects not ready (first: " + refList.get(0) + ")");
+          + refList.size() + " objects not ready (first: " + first + ")");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new JRayException("interrupted while waiting in get", e);
@@ -204,6 +261,14 @@ final class ObjectReader {
       throw new JRayException("unexpected failure while waiting in get", e.getCause());
     } finally {
       blocked.blocked(false);
+    }
+  }
+
+  private static <X> X joined(CompletableFuture<X> f) {
+    try {
+      return f.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw new JRayException("unexpected failure while waiting in get", e.getCause());
     }
   }
 }

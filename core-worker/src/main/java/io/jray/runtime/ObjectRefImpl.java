@@ -6,6 +6,7 @@ import io.jray.api.ObjectRef;
 import io.jray.api.WorkerId;
 import io.jray.proto.Address;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * An {@link ObjectRef}: the object's id and where its owner can be asked for it. Serializable
@@ -56,6 +57,20 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
   @Override
   public T get(Duration timeout) {
     return JRay.get(this, timeout);
+  }
+
+  /**
+   * Through this JVM's core worker rather than the {@code JRay} facade, which has no such call
+   * (DESIGN §3 puts it on the ref). Without a runtime it fails as {@code get} would.
+   */
+  @Override
+  public CompletableFuture<T> toCompletableFuture() {
+    CoreWorker cw = CoreWorker.current();
+    if (cw == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException(
+          "JRay is not initialized (or was shut down): call JRay.init() first"));
+    }
+    return cw.toCompletableFuture(this);
   }
 
   @Override

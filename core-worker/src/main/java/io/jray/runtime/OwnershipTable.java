@@ -419,6 +419,21 @@ final class OwnershipTable {
     }
   }
 
+  /**
+   * Shutdown: every object still pending fails with {@code error}, so that no get or future waits
+   * for a result that can no longer come. Returns how many.
+   */
+  int failPending(ErrorInfo error) {
+    int n = 0;
+    for (Entry e : objects.values()) {
+      if (!(e.value instanceof ObjectValue)) {
+        complete(e.id, ObjectValue.failed(error));
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Records a pulled copy; false if the object is not (or no longer) owned here. */
   boolean addCopy(ObjectId id, io.jray.api.NodeId node) {
     Entry e = objects.get(id);

@@ -13,7 +13,6 @@ import io.jray.api.WorkerId;
 import io.jray.common.concurrent.EventLoop;
 import io.jray.common.proto.ProtoIds;
 import io.jray.proto.Address;
-import io.jray.proto.BorrowChange;
 import io.jray.proto.ErrorInfo;
 import io.jray.proto.TaskResult;
 import io.jray.proto.TaskSpec;
@@ -44,18 +43,9 @@ class TaskManagerTest {
   private final TaskManager tasks;
 
   TaskManagerTest() {
-    OwnerLink none = new OwnerLink() {
-      @Override
-      public List<ObjectId> add(Address owner, List<BorrowChange> borrows) {
-        return List.of();
-      }
-
-      @Override
-      public void remove(Address owner, List<BorrowChange> borrows) {}
-    };
     ObjectDirectory directory = new ObjectDirectory(table, new ChannelPool("t"), SELF, NodeId.random());
     ReferenceCounter refs = new ReferenceCounter(table,
-        new BorrowedRefs(WorkerId.random(), NodeId.random(), none, releaser), directory, SELF);
+        new BorrowedRefs(WorkerId.random(), NodeId.random(), new SilentOwnerLink(), releaser), directory, SELF);
     StoredObjects stored = new StoredObjects(new ChannelPool("t"), SELF, SELF, NodeId.random(), refs, directory);
     tasks = new TaskManager(table, refs, stored, timers, (t, id, e) -> lostArguments.add(id.hex()));
   }

@@ -262,6 +262,44 @@ public final class TestTasks {
     return b.length;
   }
 
+  /**
+   * Blocks until {@code releaseFile} exists or {@code maxMs} have passed; returns how long it
+   * blocked. A task "blocked for a minute" that the test releases when it is done with it, so its
+   * CPU is free again for the next test.
+   */
+  public static long blockUntil(String releaseFile, long maxMs) throws InterruptedException {
+    long start = System.nanoTime();
+    Path release = Path.of(releaseFile);
+    while (!Files.exists(release) && System.nanoTime() - start < maxMs * 1_000_000L) {
+      Thread.sleep(20);
+    }
+    return (System.nanoTime() - start) / 1_000_000L;
+  }
+
+  /** Ends this worker's process at once, as a crash would (no shutdown hooks, no reply). */
+  public static int halt() {
+    Runtime.getRuntime().halt(3);
+    return -1;
+  }
+
+  /** Puts {@code value} here and returns the ref in a list: this worker owns it, the caller borrows it. */
+  public static List<ObjectRef<String>> putHere(String value) {
+    return List.of(JRay.put(value));
+  }
+
+  /**
+   * Submits {@link #sleepMillis} and returns its ref at once, in a list: this worker owns the
+   * pending result, and the caller borrows it before it is ready.
+   */
+  public static List<ObjectRef<Long>> submitSleep(long ms) {
+    return List.of(JRay.task(TestTasks::sleepMillis, ms).remote());
+  }
+
+  /** Waits for the first ref (which this worker borrows) through {@code toCompletableFuture}, and adds one. */
+  public static int incrementThroughFuture(List<ObjectRef<Integer>> refs) throws Exception {
+    return refs.get(0).toCompletableFuture().thenApply(v -> v + 1).get(60, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
   /** A user record with a list and an array: Fory serializes it without Serializable. */
   public record Person(String name, int age, List<String> likes, double[] scores) {}
 }

@@ -41,6 +41,11 @@ class TaskOverloadsTest {
         }
 
         @Override
+        public java.util.concurrent.CompletableFuture<T> toCompletableFuture() {
+            return null;
+        }
+
+        @Override
         public ObjectId id() {
             return null;
         }

@@ -19,6 +19,11 @@ class WaitResultTest {
         public String get(Duration timeout) {
             throw new UnsupportedOperationException();
         }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<String> toCompletableFuture() {
+            throw new UnsupportedOperationException();
+        }
     }
 
     @Test
