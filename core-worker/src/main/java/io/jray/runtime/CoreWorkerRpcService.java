@@ -63,8 +63,10 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
           if (r.getCancels(i).getTaskId().size() != TaskId.SIZE) {
             // checked before anything of the message applies; the owner's lease ends with it
             sink.closed = true;
-            out.onError(Status.INVALID_ARGUMENT.withDescription("cancels[" + i + "].task_id must be " + TaskId.SIZE
-                + " bytes, got " + r.getCancels(i).getTaskId().size()).asRuntimeException());
+            synchronized (out) { // the stream's writes are serialized on it (see ResultSink)
+              out.onError(Status.INVALID_ARGUMENT.withDescription("cancels[" + i + "].task_id must be " + TaskId.SIZE
+                  + " bytes, got " + r.getCancels(i).getTaskId().size()).asRuntimeException());
+            }
             return;
           }
         }

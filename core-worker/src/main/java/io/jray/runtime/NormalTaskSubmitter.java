@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * that delivered it, with no thread hop per task (DESIGN §10, §11; a loop hop each way cost two
  * context switches per task on 2 cores). Nothing calls out while holding the monitor: stream
  * writes, lease calls and task outcomes are collected in an {@link Outbox} and made once it is
- * released. The {@code submitter} loop only runs timers (idle leases, lease retries).
+ * released. The {@code submitter} loop only runs timers (idle leases, lease retries, the deadline
+ * of a worker told to exit by a forced cancel).
  */
 final class NormalTaskSubmitter implements TaskSubmitter {
   private static final Logger LOG = LoggerFactory.getLogger(NormalTaskSubmitter.class);
@@ -156,7 +157,7 @@ final class NormalTaskSubmitter implements TaskSubmitter {
         .setTaskId(t.taskId).setForce(force).setRecursive(recursive)).build());
     out.add(w::flush);
     if (force) {
-      loop.schedule(() -> forcedExitOverdue(w, t), FORCED_EXIT_WAIT_MS);
+      out.add(() -> loop.schedule(() -> forcedExitOverdue(w, t), FORCED_EXIT_WAIT_MS));
     }
   }
 

@@ -190,7 +190,9 @@ public final class JRay extends JRayTaskOverloads {
      * the ref (the request goes to the owner). Once this returns, {@code get} on {@code ref}
      * raises {@link io.jray.api.exception.TaskCancelledException}, unless the task had finished
      * already: then nothing changes and its value stays. A cancelled task is never retried,
-     * whatever {@code maxRetries} says, and calling this again changes nothing.
+     * whatever {@code maxRetries} says, and calling this again changes nothing. If the owner
+     * cannot be reached, the task is gone with it ({@code get} raises
+     * {@link io.jray.api.exception.OwnerDiedException}) and this does nothing.
      *
      * <ul>
      *   <li>A task that has not started (waiting for its arguments or for a worker) is removed and
