@@ -9,7 +9,9 @@ enum CancelOutcome {
   /** It had not started: it was taken out of its queue or its argument wait, and never runs. */
   REMOVED(CancelTaskReply.Outcome.REMOVED),
   /** It was pushed to a worker, which was told to skip or interrupt it (or to exit, with force). */
-  SENT_TO_WORKER(CancelTaskReply.Outcome.SENT_TO_WORKER);
+  SENT_TO_WORKER(CancelTaskReply.Outcome.SENT_TO_WORKER),
+  /** Its worker had just answered (or died), not yet applied here: that is dropped, the task ends cancelled. */
+  RESULT_DROPPED(CancelTaskReply.Outcome.RESULT_DROPPED);
 
   final CancelTaskReply.Outcome wire;
 

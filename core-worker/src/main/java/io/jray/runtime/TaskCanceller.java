@@ -124,14 +124,22 @@ final class TaskCanceller {
         }
       }
     }
-    if (outcome == null) {
+    String what;
+    if (outcome != null) {
+      what = outcome == CancelOutcome.REMOVED ? "removed from its queue, it never runs" : "sent to its worker";
+    } else if (was == TaskState.RUNNING) {
+      // its worker had just answered (or died) and that is being applied: it loses to the cancel
+      outcome = CancelOutcome.RESULT_DROPPED;
+      what = "its worker's answer, on its way in, is dropped";
+    } else {
       // resolving its arguments, or between two parts (a retry on its way back to its queue):
       // the part that has it next sees it cancelled and drops it
       outcome = CancelOutcome.REMOVED;
+      what = was == TaskState.PENDING_ARGS ? "dropped while it waits for its arguments, it never runs"
+          : "dropped on its way back to its queue, it runs no more";
     }
     LOG.info("cancel task {} ({}{}{}): {}", ProtoIds.taskId(t.taskId), t.functionName, force ? ", force" : "",
-        recursive ? ", recursive" : "", outcome == CancelOutcome.REMOVED ? "removed, it never runs"
-            : "sent to its worker");
+        recursive ? ", recursive" : "", what);
     return outcome;
   }
 
