@@ -1,11 +1,13 @@
 package io.jray.runtime;
 
+import com.google.common.util.concurrent.Uninterruptibles;
 import io.jray.common.grpc.ChannelPool;
 import io.jray.common.proto.ProtoIds;
 import io.jray.api.WorkerId;
 import io.jray.proto.Address;
 import io.jray.proto.NodeManagerServiceGrpc;
 import io.jray.proto.NotifyBlockedRequest;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -17,8 +19,11 @@ import org.slf4j.LoggerFactory;
  * tasks cannot deadlock a node). Nested waits count once. Nothing is sent outside a task (a
  * driver, or a worker between tasks).
  *
- * <p>Threads: the blocking thread sends (a blocking call with a deadline, before it waits and
- * after it wakes); the depth is atomic, since user code may wait on several threads.
+ * <p>Threads: the blocking thread sends (a call with a deadline, waited for before it waits and
+ * after it wakes); the depth is atomic, since user code may wait on several threads. The wait for
+ * the answer ignores interrupts (and keeps the thread's interrupt status): a task cancelled while
+ * it blocks is woken by an interrupt, and its notice must still reach the raylet, which would
+ * otherwise go on lending the worker's CPU.
  */
 final class BlockedNotice {
   private static final Logger LOG = LoggerFactory.getLogger(BlockedNotice.class);
@@ -42,12 +47,13 @@ final class BlockedNotice {
     int d = blocked ? depth.incrementAndGet() : depth.decrementAndGet();
     if ((blocked && d == 1) || (!blocked && d == 0)) {
       try {
-        NodeManagerServiceGrpc.newBlockingStub(channels.get(raylet))
+        Uninterruptibles.getUninterruptibly(NodeManagerServiceGrpc.newFutureStub(channels.get(raylet))
             .withDeadlineAfter(10, TimeUnit.SECONDS)
             .notifyBlocked(NotifyBlockedRequest.newBuilder().setWorkerId(ProtoIds.bytes(worker))
-                .setBlocked(blocked).build());
-      } catch (RuntimeException e) {
-        LOG.warn("cannot tell the raylet this worker is {}: {}", blocked ? "blocked" : "unblocked", e.toString());
+                .setBlocked(blocked).build()));
+      } catch (ExecutionException | RuntimeException e) {
+        LOG.warn("cannot tell the raylet this worker is {}: {}", blocked ? "blocked" : "unblocked",
+            (e instanceof ExecutionException ? e.getCause() : e).toString());
       }
     }
   }

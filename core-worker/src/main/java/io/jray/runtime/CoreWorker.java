@@ -50,8 +50,8 @@ import org.slf4j.LoggerFactory;
  * {@link ObjectDirectory} (copies and locations), {@link StoredObjects} (the node's store and
  * pulls), {@link ObjectReader} (get and wait), {@link ObjectRecovery} (lost objects),
  * {@link TaskManager} (submitted tasks and their outcomes), {@link DependencyResolver}
- * (arguments), {@link NormalTaskSubmitter} (leases and pushes) and, in a worker,
- * {@link TaskReceiver} (pushed tasks).
+ * (arguments), {@link NormalTaskSubmitter} (leases and pushes), {@link TaskCanceller}
+ * ({@code JRay.cancel}) and, in a worker, {@link TaskReceiver} (pushed tasks).
  *
  * <p>Threads, each named in its part: API calls come from any user thread; gRPC's netty threads
  * run {@link CoreWorkerRpcService} and the submitter's callbacks; {@code submitter} runs the
@@ -104,6 +104,7 @@ public final class CoreWorker implements JRayRuntime {
   private DependencyResolver resolver;
   private ObjectRecovery recovery;
   private NormalTaskSubmitter submitter;
+  private TaskCanceller canceller;
   private TaskReceiver receiver;
   private IdleCollector idleCollector;
   private volatile boolean shutDown;
@@ -142,8 +143,11 @@ public final class CoreWorker implements JRayRuntime {
     futures = new ObjectFutures(reader, decoders);
     resolver = new DependencyResolver(table, stored, reader, tasks, directory, self, this::nextPutId, recovery);
     submitter = new NormalTaskSubmitter(submitterLoop, tasks, channels, self, raylet, ProtoIds.bytes(jobId));
+    canceller = new TaskCanceller(tasks, List.of(submitter), channels, ProtoIds.bytes(workerId));
     if (!driver) {
-      receiver = new TaskReceiver(workerId, reader, refs, stored, task, registered, this::executorIdle);
+      TaskCanceller c = canceller;
+      receiver = new TaskReceiver(workerId, reader, refs, stored, task, registered, this::executorIdle,
+          c::cancelChildren);
       TaskReceiver r = receiver;
       idleCollector = new IdleCollector(borrowReleaser, refs::borrowedCount,
           () -> refs.borrowedCount() + refs.ownedCount(), r::idle);
@@ -187,6 +191,11 @@ public final class CoreWorker implements JRayRuntime {
 
   CompletableFuture<ObjectValue> ownedObject(ObjectId id) {
     return table.get(id);
+  }
+
+  /** Another process asked this owner to cancel the task making {@code returnId}. */
+  CancelOutcome cancelOwned(ObjectId returnId, boolean force, boolean recursive) {
+    return canceller.cancelOwned(returnId, force, recursive);
   }
 
   /** The node this core worker leases from died: nothing it queues can run any more. */
@@ -361,10 +370,12 @@ public final class CoreWorker implements JRayRuntime {
     TaskId taskId = TaskId.random();
     ObjectId returnId = TaskManager.returnIdOf(taskId);
     ByteString taskBytes = ProtoIds.bytes(taskId);
+    TaskId parent = task.id();
+    ByteString parentBytes = ProtoIds.bytes(parent);
     TaskSpec.Builder spec = TaskSpec.newBuilder().setTaskId(taskBytes).setJobId(ProtoIds.bytes(jobId))
         .setFunction(fn.descriptor).putAllResources(resources).setMaxRetries(maxRetries)
         .setRetryExceptions(Boolean.TRUE.equals(options.retryExceptions())).setOwner(self)
-        .setReturnsVoid(fn.returnsVoid).setParentTaskId(ProtoIds.bytes(task.id()))
+        .setReturnsVoid(fn.returnsVoid).setParentTaskId(parentBytes)
         .setReturnObjectId(ProtoIds.bytes(returnId)).setStrategy(strategyOf(options));
     if (options.name() != null) {
       spec.setName(options.name());
@@ -373,8 +384,13 @@ public final class CoreWorker implements JRayRuntime {
     ObjectRefImpl<R> ref = table.addPending(returnId, self);
     // refs inside the arguments live at least as long as the task's result can need them
     table.hold(returnId, arguments.contained());
-    PendingTask t = new PendingTask(taskBytes, returnId, fn.displayName, arguments.contained());
+    PendingTask t = new PendingTask(taskBytes, returnId, fn.displayName, parentBytes, arguments.contained());
     tasks.add(t);
+    if (task.cancelled(parent)) {
+      // submitted by a task cancelled recursively, perhaps while the cancel looked for its
+      // children: in the table first, checked second, so either the cancel found it or this does
+      canceller.submittedByCancelled(t);
+    }
     resolver.resolve(t, spec, arguments, submitter::submit);
     return ref;
   }
@@ -389,6 +405,14 @@ public final class CoreWorker implements JRayRuntime {
       default -> b.setKind(SchedulingStrategySpec.Kind.DEFAULT);
     }
     return b.build();
+  }
+
+  @Override
+  public void cancel(ObjectRef<?> ref, boolean force, boolean recursive) {
+    if (shutDown) {
+      throw new IllegalStateException("JRay was shut down");
+    }
+    canceller.cancel(ref, force, recursive);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------

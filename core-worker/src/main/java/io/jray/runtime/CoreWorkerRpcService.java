@@ -4,6 +4,11 @@ import io.jray.common.proto.ProtoIds;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.jray.api.ObjectId;
+import io.jray.api.TaskId;
+import io.jray.common.grpc.LoopCall;
+import io.jray.proto.CancelPushedTask;
+import io.jray.proto.CancelTaskReply;
+import io.jray.proto.CancelTaskRequest;
 import io.jray.proto.CoreWorkerServiceGrpc;
 import io.jray.proto.ExitReply;
 import io.jray.proto.ExitRequest;
@@ -17,8 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What other processes ask a core worker: run these tasks (workers), give me this object, where
- * are its copies, these borrows began or ended (owners), exit.
+ * What other processes ask a core worker: run these tasks, or stop one of them (workers), give me
+ * this object, where are its copies, these borrows began or ended, cancel this task (owners),
+ * exit.
  *
  * <p>Threads: handlers run on gRPC's netty threads ({@code directExecutor}) and never block: a
  * pushed batch is only enqueued for {@code task-executor}; a {@code GetObject} long poll answers
@@ -53,7 +59,21 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
     return new StreamObserver<>() {
       @Override
       public void onNext(PushTaskRequest r) {
+        for (int i = 0; i < r.getCancelsCount(); i++) {
+          if (r.getCancels(i).getTaskId().size() != TaskId.SIZE) {
+            // checked before anything of the message applies; the owner's lease ends with it
+            sink.closed = true;
+            synchronized (out) { // the stream's writes are serialized on it (see ResultSink)
+              out.onError(Status.INVALID_ARGUMENT.withDescription("cancels[" + i + "].task_id must be " + TaskId.SIZE
+                  + " bytes, got " + r.getCancels(i).getTaskId().size()).asRuntimeException());
+            }
+            return;
+          }
+        }
         executor.enqueue(r.getTasksList(), sink);
+        for (CancelPushedTask c : r.getCancelsList()) {
+          executor.cancel(c.getTaskId(), c.getForce(), c.getRecursive(), sink);
+        }
       }
 
       @Override
@@ -181,6 +201,18 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
       }
       return new Changes(ids, borrows);
     }
+  }
+
+  @Override
+  public void cancelTask(CancelTaskRequest req, StreamObserver<CancelTaskReply> reply) {
+    LoopCall.answerHere(reply, () -> {
+      LoopCall.require(req.getObjectId().size() == ObjectId.SIZE, "object_id must be " + ObjectId.SIZE
+          + " bytes (a task's return object id), got " + req.getObjectId().size());
+      ObjectId id = ProtoIds.objectId(req.getObjectId());
+      LoopCall.require(!id.isPut(), "object_id " + id + " was made by put, not by a task: there is no task to cancel");
+      CancelOutcome o = worker.cancelOwned(id, req.getForce(), req.getRecursive());
+      return CancelTaskReply.newBuilder().setOutcome(o.wire).build();
+    });
   }
 
   @Override

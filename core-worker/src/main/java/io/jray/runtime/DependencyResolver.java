@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  * on the caller's thread (large ones straight into the object store, owned here), ObjectRefs wait
  * until their objects are known and then travel inline when small or by reference when stored. A
  * task whose argument failed fails with the same cause without running; a stored argument owned
- * here whose every copy died is made again first. Only then is the task handed to a submitter,
+ * here whose every copy died is made again first; a task cancelled while it waits is dropped. Only then is the task handed to a submitter,
  * so a leased worker never waits for an argument to be computed.
  *
  * <p>Threads: any, no state of its own. {@link #encode} runs on the submitting thread; the rest of
@@ -136,6 +136,9 @@ final class DependencyResolver {
 
   /** Every ObjectRef argument is known: values inline, stored objects by reference. */
   private void queue(PendingTask t, TaskSpec.Builder spec, Object[] encoded, Consumer<PendingTask> submit) {
+    if (t.cancelled()) {
+      return; // cancelled while it waited for its arguments: it never runs
+    }
     List<CompletableFuture<ObjectValue>> remade = null;
     for (int i = 0; i < encoded.length; i++) {
       if (encoded[i] instanceof RefArg r) {
@@ -185,7 +188,8 @@ final class DependencyResolver {
     TaskSpec built = spec.build();
     table.setLineage(t.returnId, new Lineage(built, storedArgs == null ? List.of() : storedArgs, t.functionName));
     t.resolved(built, storedArgs);
-    tasks.submitted(t);
-    submit.accept(t);
+    if (tasks.submitted(t)) { // else cancelled meanwhile
+      submit.accept(t);
+    }
   }
 }

@@ -8,17 +8,20 @@ import io.jray.proto.Address;
 import io.jray.proto.PushTaskRequest;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker this owner holds a lease on, with the one stream that carries batches of tasks to it
- * and results back (DESIGN §4, §11).
+ * A worker this owner holds a lease on, with the one stream that carries batches of tasks (and
+ * cancels of them) to it and results back (DESIGN §4, §11).
  *
- * <p>Threads: the lease's state is guarded by the submitter's monitor. The stream is written
- * after that monitor is released ({@link Outbox}), by whichever thread decided the write, so
- * writes are serialized by the stream's own lock: a gRPC stream takes one writer at a time. That
- * lock guards nothing else and nothing is taken under it.
+ * <p>Threads: the lease's state is guarded by the submitter's monitor. Messages are queued in the
+ * order they are decided, under that monitor ({@link #queue}), and written after it is released
+ * ({@link Outbox}) by whichever thread calls {@link #flush} first, in that order: a cancel decided
+ * after the batch carrying its task is never written before it, though another thread may be
+ * the one writing that batch. Writes are serialized by the stream's own lock (a gRPC stream takes
+ * one writer at a time); it guards nothing else and nothing is taken under it.
  */
 final class LeasedWorker {
   private static final Logger LOG = LoggerFactory.getLogger(LeasedWorker.class);
@@ -32,6 +35,8 @@ final class LeasedWorker {
   long lastActiveNanos;
   @GuardedBy("NormalTaskSubmitter.this")
   boolean closed;
+  /** Decided, not yet written; added to under the submitter's monitor, so in the order decided. */
+  private final ConcurrentLinkedQueue<PushTaskRequest> outgoing = new ConcurrentLinkedQueue<>();
   private final Object writeLock = new Object();
   /** Set once, before the lease joins its queue. */
   private volatile StreamObserver<PushTaskRequest> stream;
@@ -49,16 +54,28 @@ final class LeasedWorker {
     stream = s;
   }
 
-  /** Sends a batch of tasks; a broken stream is reported by its own onError, so this only logs. */
-  void send(PushTaskRequest batch) {
+  /** Queues a message for {@link #flush}; called under the submitter's monitor, which orders the queue. */
+  @GuardedBy("NormalTaskSubmitter.this")
+  void queue(PushTaskRequest message) {
+    outgoing.add(message);
+  }
+
+  /**
+   * Writes every queued message, oldest first; called without the submitter's monitor. A broken
+   * stream is reported by its own onError, so this only logs.
+   */
+  void flush() {
     synchronized (writeLock) {
-      if (streamClosed) {
-        return;
-      }
-      try {
-        stream.onNext(batch);
-      } catch (RuntimeException e) {
-        LOG.debug("{}: push failed: {}", this, e.toString());
+      PushTaskRequest m;
+      while ((m = outgoing.poll()) != null) {
+        if (streamClosed) {
+          continue; // the lease is over: nothing more reaches the worker
+        }
+        try {
+          stream.onNext(m);
+        } catch (RuntimeException e) {
+          LOG.debug("{}: push failed: {}", this, e.toString());
+        }
       }
     }
   }

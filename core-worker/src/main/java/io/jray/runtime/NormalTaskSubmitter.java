@@ -9,7 +9,9 @@ import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.jray.common.concurrent.EventLoop;
 import io.jray.common.config.JRayConfig;
+import io.jray.common.proto.ProtoIds;
 import io.jray.proto.Address;
+import io.jray.proto.CancelPushedTask;
 import io.jray.proto.CoreWorkerServiceGrpc;
 import io.jray.proto.ErrorInfo;
 import io.jray.proto.LeaseNotice;
@@ -33,18 +35,25 @@ import org.slf4j.LoggerFactory;
  * class from the local raylet (following spillback), one stream per leased worker with several
  * tasks in flight, lease reuse while the class has work, return after a short idle time. What a
  * result or a dead worker means for the task is the {@link TaskManager}'s to decide; this puts a
- * task to be retried back at the head of its queue.
+ * task to be retried back at the head of its queue. A cancelled task ({@link #cancel}) leaves its
+ * queue, or its worker is told on the task's own stream, after the batch that carried it.
  *
  * <p>Threads: the state is guarded by this object's monitor rather than owned by a loop thread: a
  * submit pushes from the caller's thread and a result pushes the next task from the gRPC thread
  * that delivered it, with no thread hop per task (DESIGN §10, §11; a loop hop each way cost two
  * context switches per task on 2 cores). Nothing calls out while holding the monitor: stream
  * writes, lease calls and task outcomes are collected in an {@link Outbox} and made once it is
- * released. The {@code submitter} loop only runs timers (idle leases, lease retries).
+ * released. The {@code submitter} loop only runs timers (idle leases, lease retries, the deadline
+ * of a worker told to exit by a forced cancel).
  */
-final class NormalTaskSubmitter {
+final class NormalTaskSubmitter implements TaskSubmitter {
   private static final Logger LOG = LoggerFactory.getLogger(NormalTaskSubmitter.class);
   private static final int MAX_PENDING_LEASES = 10;
+  /**
+   * How long a worker told to exit for a forced cancel has to do so before the lease is returned
+   * as failed, which makes its raylet stop it: a worker too stuck to read the cancel still goes.
+   */
+  private static final long FORCED_EXIT_WAIT_MS = 10_000;
 
   private final EventLoop loop;
   private final TaskManager tasks;
@@ -76,15 +85,93 @@ final class NormalTaskSubmitter {
   void submit(PendingTask t) {
     Outbox out = new Outbox();
     synchronized (this) {
-      if (!refused(t, out)) {
-        SchedulingQueue.Key key = new SchedulingQueue.Key(t.spec.getResourcesMap(), t.spec.getFunction(),
-            t.spec.getStrategy());
-        SchedulingQueue q = queues.computeIfAbsent(key, SchedulingQueue::new);
+      // a task cancelled since its resolution is dropped here; one cancelled later is found
+      // here by cancel(), which takes this monitor after marking it
+      if (!t.cancelled() && !refused(t, out)) {
+        SchedulingQueue q = queues.computeIfAbsent(keyOf(t), SchedulingQueue::new);
         q.ready.add(t);
         pump(q, out);
       }
     }
     out.run();
+  }
+
+  private static SchedulingQueue.Key keyOf(PendingTask t) {
+    return new SchedulingQueue.Key(t.spec.getResourcesMap(), t.spec.getFunction(), t.spec.getStrategy());
+  }
+
+  @Override
+  public CancelOutcome cancel(PendingTask t, boolean force, boolean recursive) {
+    Outbox out = new Outbox();
+    CancelOutcome outcome = null;
+    synchronized (this) {
+      SchedulingQueue q = queues.get(keyOf(t));
+      if (q != null) {
+        if (q.ready.remove(t)) {
+          // a lease granted for it later finds the queue empty and goes back at once (granted)
+          outcome = CancelOutcome.REMOVED;
+        } else {
+          for (LeasedWorker w : q.leases) {
+            if (w.inflight.get(t.taskId) == t) {
+              // it stays in flight, counted as the worker's load, until its result (or the
+              // worker's loss) comes: the worker is busy with it until the interrupt takes
+              tellWorker(w, t, force, recursive, out);
+              outcome = CancelOutcome.SENT_TO_WORKER;
+              break;
+            }
+          }
+        }
+      }
+    }
+    out.run();
+    return outcome;
+  }
+
+  @Override
+  public boolean forceAgain(ByteString taskId, boolean recursive) {
+    Outbox out = new Outbox();
+    boolean found = false;
+    synchronized (this) {
+      for (SchedulingQueue q : queues.values()) {
+        for (LeasedWorker w : q.leases) {
+          PendingTask t = w.inflight.get(taskId);
+          if (t != null && t.cancelled()) {
+            tellWorker(w, t, true, recursive, out);
+            found = true;
+          }
+        }
+      }
+    }
+    out.run();
+    return found;
+  }
+
+  /**
+   * Sends the cancel of {@code t} on its lease's stream, after the batch that carried it. With
+   * {@code force}, the lease is returned as failed if the worker has not gone in
+   * {@value #FORCED_EXIT_WAIT_MS} ms.
+   */
+  @GuardedBy("this")
+  private void tellWorker(LeasedWorker w, PendingTask t, boolean force, boolean recursive, Outbox out) {
+    w.queue(PushTaskRequest.newBuilder().setLeaseId(w.leaseId).addCancels(CancelPushedTask.newBuilder()
+        .setTaskId(t.taskId).setForce(force).setRecursive(recursive)).build());
+    out.add(w::flush);
+    if (force) {
+      out.add(() -> loop.schedule(() -> forcedExitOverdue(w, t), FORCED_EXIT_WAIT_MS));
+    }
+  }
+
+  private void forcedExitOverdue(LeasedWorker w, PendingTask t) {
+    boolean stuck;
+    synchronized (this) {
+      stuck = !w.closed && w.inflight.get(t.taskId) == t;
+    }
+    if (stuck) {
+      LOG.warn("{} still runs cancelled task {} ({}) {} ms after it was told to exit: returning it as failed",
+          w, ProtoIds.taskId(t.taskId), t.functionName, FORCED_EXIT_WAIT_MS);
+      workerLost(w, Status.DEADLINE_EXCEEDED.withDescription("the worker did not exit after a forced cancel"));
+      w.closeStream();
+    }
   }
 
   /** Fails {@code t} (in {@code out}) if nothing can run any more; true if it did. */
@@ -134,16 +221,23 @@ final class NormalTaskSubmitter {
       if (w.closed || w.inflight.size() >= cap) {
         continue;
       }
-      PushTaskRequest.Builder batch = PushTaskRequest.newBuilder().setLeaseId(w.leaseId);
+      PushTaskRequest.Builder batch = null;
       while (w.inflight.size() < cap && !q.ready.isEmpty()) {
         PendingTask t = q.ready.poll();
+        if (!tasks.running(t)) {
+          continue; // cancelled a moment ago (its canceller is about to look here): it never goes out
+        }
+        if (batch == null) {
+          batch = PushTaskRequest.newBuilder().setLeaseId(w.leaseId);
+        }
         w.inflight.put(t.taskId, t);
-        tasks.running(t);
         batch.addTasks(t.specForAttempt());
       }
-      w.lastActiveNanos = System.nanoTime();
-      PushTaskRequest built = batch.build();
-      out.add(() -> w.send(built));
+      if (batch != null) {
+        w.lastActiveNanos = System.nanoTime();
+        w.queue(batch.build());
+        out.add(w::flush);
+      }
     }
   }
 
@@ -289,7 +383,7 @@ final class NormalTaskSubmitter {
 
           @Override
           public void onNext(PushTaskReply reply) {
-            results(w, reply.getResultsList());
+            results(w, reply);
           }
 
           @Override
@@ -315,13 +409,22 @@ final class NormalTaskSubmitter {
     out.run();
   }
 
-  /** Results from {@code w}: the worker gets more work first, then the outcomes are applied. */
-  private void results(LeasedWorker w, List<TaskResult> results) {
+  /**
+   * Results from {@code w}: the worker gets more work first, then the outcomes are applied. A
+   * reply that says the worker is exiting (a forced cancel) ends the lease at once: the tasks it
+   * has not answered never started, and go to another worker without counting as an attempt.
+   */
+  private void results(LeasedWorker w, PushTaskReply reply) {
+    List<TaskResult> results = reply.getResultsList();
     List<PendingTask> done = new ArrayList<>(results.size());
+    List<PendingTask> unstarted = null;
     Outbox out = new Outbox();
     synchronized (this) {
       for (TaskResult r : results) {
         done.add(w.inflight.remove(r.getTaskId()));
+      }
+      if (reply.getExiting() && !w.closed) {
+        unstarted = endLease(w);
       }
       pump(w.queue, out);
     }
@@ -341,6 +444,25 @@ final class NormalTaskSubmitter {
     if (retry != null) {
       requeue(w.queue, retry);
     }
+    if (unstarted != null) {
+      workerExiting(w, unstarted);
+    }
+  }
+
+  /** {@code w} exits for a forced cancel of the task it runs; {@code unstarted}: its other tasks in flight. */
+  private void workerExiting(LeasedWorker w, List<PendingTask> unstarted) {
+    sendReturn(w, true); // its raylet stops it, should it not exit by itself
+    List<PendingTask> again = new ArrayList<>();
+    Status why = Status.CANCELLED.withDescription("the worker exited for a forced cancel");
+    for (PendingTask t : unstarted) {
+      if (tasks.submitted(t)) {
+        again.add(t); // not an attempt: it never ran
+      } else {
+        tasks.onWorkerDied(t, why); // the cancelled one: its stored return, if any, goes
+      }
+    }
+    LOG.info("{} exits for a forced cancel; {} tasks it had not started are sent again", w, again.size());
+    requeue(w.queue, again);
   }
 
   /** Puts tasks to be retried back at the head of their queue, in order. */
@@ -349,7 +471,7 @@ final class NormalTaskSubmitter {
     synchronized (this) {
       for (int i = retry.size() - 1; i >= 0; i--) {
         PendingTask t = retry.get(i);
-        if (!refused(t, out)) {
+        if (!t.cancelled() && !refused(t, out)) {
           q.ready.addFirst(t);
         }
       }
@@ -364,10 +486,7 @@ final class NormalTaskSubmitter {
       if (w.closed) {
         return;
       }
-      w.closed = true;
-      w.queue.leases.remove(w);
-      lost = new ArrayList<>(w.inflight.values());
-      w.inflight.clear();
+      lost = endLease(w);
     }
     if (!lost.isEmpty()) {
       LOG.warn("{} failed with {} tasks in flight: {} {}", w, lost.size(), why.getCode(), why.getDescription());
@@ -380,6 +499,16 @@ final class NormalTaskSubmitter {
       }
     }
     requeue(w.queue, retry);
+  }
+
+  /** Closes {@code w} and takes its tasks in flight. */
+  @GuardedBy("this")
+  private List<PendingTask> endLease(LeasedWorker w) {
+    w.closed = true;
+    w.queue.leases.remove(w);
+    List<PendingTask> inflight = new ArrayList<>(w.inflight.values());
+    w.inflight.clear();
+    return inflight;
   }
 
   @GuardedBy("this")

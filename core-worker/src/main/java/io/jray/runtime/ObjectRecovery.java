@@ -77,7 +77,8 @@ final class ObjectRecovery implements ObjectReader.Recovery, DependencyResolver.
         table.get(id).whenComplete((v, x) -> lastRemadeAtNanos.set(System.nanoTime()));
         TaskSpec spec = m.lineage().spec();
         TaskSpec.Builder b = spec.toBuilder().clearArgs().setAttempt(spec.getAttempt() + 1000 * m.attempt());
-        PendingTask t = new PendingTask(spec.getTaskId(), id, m.lineage().functionName(), List.of());
+        PendingTask t = new PendingTask(spec.getTaskId(), id, m.lineage().functionName(), spec.getParentTaskId(),
+            List.of());
         register.accept(t);
         resubmit.resubmit(t, spec, b, m.lineage().storedArgs());
       }
@@ -110,6 +111,9 @@ final class ObjectRecovery implements ObjectReader.Recovery, DependencyResolver.
    */
   @Override
   public void lost(PendingTask t, ObjectId lostId, ErrorInfo error) {
+    if (t.cancelled()) {
+      return; // cancelled while it waited: it runs no more
+    }
     CompletableFuture<ObjectValue> f = directory.owns(lostId) ? table.get(lostId) : null;
     if (f == null || t.argumentLosses >= MAX_ARGUMENT_LOSSES) {
       failure.fail(t, error);
@@ -119,10 +123,10 @@ final class ObjectRecovery implements ObjectReader.Recovery, DependencyResolver.
     if (v != null && v.isStored()) {
       recover(lostId, v, "a task on another node could not fetch it");
     } // else it is being made again already: the task waits for it below
-    PendingTask again = new PendingTask(t.taskId, t.returnId, t.functionName, t.heldRefs);
-    again.argumentLosses = t.argumentLosses + 1;
-    register.accept(again);
-    resubmit.resubmit(again, t.spec, t.spec.toBuilder().clearArgs(), t.storedArgs);
+    // The same task object, still in the task table: a cancel meanwhile finds it and stops the
+    // resolution (a copy registered anew could slip past a cancel that found the old one).
+    t.argumentLosses++;
+    resubmit.resubmit(t, t.spec, t.spec.toBuilder().clearArgs(), t.storedArgs);
   }
 
   /**

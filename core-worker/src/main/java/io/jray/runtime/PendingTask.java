@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import io.jray.api.ObjectId;
 import io.jray.api.ObjectRef;
 import io.jray.proto.TaskSpec;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.List;
 
 /**
@@ -13,14 +15,30 @@ import java.util.List;
  * <p>Threads: a task is handled by one part at a time (the {@link DependencyResolver} until its
  * arguments are known, then the submitter, under its monitor, until a result or a failure reaches
  * the {@link TaskManager}), and each hand-over passes through a monitor or a future, so the plain
- * fields need no lock of their own. {@link #state} is volatile because the task table is read by
- * other threads (status, cancel).
+ * fields need no lock of their own. {@link #state} is the exception: {@code JRay.cancel} changes it
+ * from any thread while another part holds the task, so it only moves by compare-and-set, and a
+ * final state (finished, failed, cancelled) never changes again: whichever part reaches one first
+ * decides the task's outcome, and the others see that they lost.
  */
 final class PendingTask {
+  private static final VarHandle STATE;
+
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(PendingTask.class, "state", TaskState.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   /** The task id as the spec carries it: the key of the task table and of a worker's in-flight map. */
   final ByteString taskId;
   final ObjectId returnId;
   final String functionName;
+  /** The task that was running here when this one was submitted: a recursive cancel of it reaches this one. */
+  final ByteString parentTaskId;
+  /** An actor call rather than a normal task: it may not be cancelled with force (that would kill the actor). */
+  final boolean actorCall;
   /**
    * Refs inside the inline arguments: the worker registers as their borrower while it decodes
    * them, so they must live until then even if the caller drops the task's result at once.
@@ -37,13 +55,52 @@ final class PendingTask {
   int attempt;
   /** Times the task was sent again because an argument was lost and made again. */
   int argumentLosses;
-  volatile TaskState state = TaskState.PENDING_ARGS;
+  /** Read anywhere; written only through {@link #moveTo}. */
+  private volatile TaskState state = TaskState.PENDING_ARGS;
 
-  PendingTask(ByteString taskId, ObjectId returnId, String functionName, List<ObjectRef<?>> heldRefs) {
+  /** A normal task. */
+  PendingTask(ByteString taskId, ObjectId returnId, String functionName, ByteString parentTaskId,
+      List<ObjectRef<?>> heldRefs) {
+    this(taskId, returnId, functionName, parentTaskId, false, heldRefs);
+  }
+
+  PendingTask(ByteString taskId, ObjectId returnId, String functionName, ByteString parentTaskId, boolean actorCall,
+      List<ObjectRef<?>> heldRefs) {
     this.taskId = taskId;
     this.returnId = returnId;
     this.functionName = functionName;
+    this.parentTaskId = parentTaskId;
+    this.actorCall = actorCall;
     this.heldRefs = heldRefs;
+  }
+
+  TaskState state() {
+    return state;
+  }
+
+  /**
+   * Moves to {@code next} unless the task is in a final state already; returns whether it moved.
+   * A part that loses the race to a final state leaves the task alone: its outcome is decided.
+   */
+  boolean moveTo(TaskState next) {
+    return advance(next) != null;
+  }
+
+  /** Like {@link #moveTo}, returning the state it moved from, or null if it did not move. */
+  TaskState advance(TaskState next) {
+    while (true) {
+      TaskState now = state;
+      if (now.isDone()) {
+        return null;
+      }
+      if (STATE.compareAndSet(this, now, next)) {
+        return now;
+      }
+    }
+  }
+
+  boolean cancelled() {
+    return state == TaskState.CANCELLED;
   }
 
   /** The arguments are known: the task can be queued. */

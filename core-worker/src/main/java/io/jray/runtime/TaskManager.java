@@ -23,14 +23,17 @@ import org.slf4j.LoggerFactory;
  * with its {@link TaskState}; and what their outcomes mean: a result completes the return object
  * (adopting the refs it contains), a task exception or a dead worker is retried while the task's
  * budget allows, a lost argument goes to {@link ObjectRecovery}, anything else fails the return
- * object with its error. Submitters (normal tasks today, actor calls next) decide where a task
- * runs; this decides what its outcome does.
+ * object with its error; a cancel ends the task at once ({@link TaskCanceller}). Submitters
+ * (normal tasks today, actor calls next) decide where a task runs; this decides what its outcome
+ * does.
  *
  * <p>Threads: any, and no monitor. The index is a concurrent map; a task's own fields are touched
- * by one part at a time (see {@link PendingTask}). Outcomes are applied on the thread that
- * delivered them (a gRPC thread for results), never under a submitter's monitor, because
- * completing a return object runs its waiters' callbacks in place. The {@code submitter} loop's
- * timer delays the reaction to a lost argument.
+ * by one part at a time (see {@link PendingTask}), except its state: the first part to move it to a
+ * final state (a result, a failure, a cancel from any thread) decides the outcome, and the others
+ * drop what they had. Outcomes are applied on the thread that delivered them (a gRPC thread for
+ * results), never under a submitter's monitor, because completing a return object runs its
+ * waiters' callbacks in place. The {@code submitter} loop's timer delays the reaction to a lost
+ * argument.
  */
 final class TaskManager {
   private static final Logger LOG = LoggerFactory.getLogger(TaskManager.class);
@@ -62,20 +65,22 @@ final class TaskManager {
     return ObjectId.forReturn(id, 0);
   }
 
-  /** A task was submitted (or is about to run again): it waits for its arguments. */
+  /** A task was submitted (or is made again from its lineage): it waits for its arguments. */
   void add(PendingTask t) {
-    t.state = TaskState.PENDING_ARGS;
     tasks.put(t.taskId, t);
   }
 
-  /** Its arguments are known: it is queued for a worker. */
-  void submitted(PendingTask t) {
-    t.state = TaskState.SUBMITTED;
+  /** Its arguments are known: it is queued for a worker. False if it was cancelled meanwhile: it must not be queued. */
+  boolean submitted(PendingTask t) {
+    return t.moveTo(TaskState.SUBMITTED);
   }
 
-  /** It was pushed to a worker (called under the submitter's monitor: a volatile write only). */
-  void running(PendingTask t) {
-    t.state = TaskState.RUNNING;
+  /**
+   * It is being pushed to a worker (called under the submitter's monitor: one compare-and-set).
+   * False if it was cancelled: it must not be pushed.
+   */
+  boolean running(PendingTask t) {
+    return t.moveTo(TaskState.RUNNING);
   }
 
   /** The unfinished task with this id, or null (cancel, status). */
@@ -83,11 +88,43 @@ final class TaskManager {
     return tasks.get(ProtoIds.bytes(id));
   }
 
+  /**
+   * The unfinished tasks submitted while task {@code parent} ran in this process (a recursive
+   * cancel of it). A scan: cancels are rare, and the table holds only unfinished tasks.
+   */
+  List<PendingTask> childrenOf(ByteString parent) {
+    List<PendingTask> out = new ArrayList<>();
+    for (PendingTask t : tasks.values()) {
+      if (t.parentTaskId.equals(parent)) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * {@code JRay.cancel} of {@code t}: it ends CANCELLED unless another outcome was decided first.
+   * Returns the state it was cancelled in (so the canceller knows where to look for it), or null
+   * if it had an outcome already and nothing changed. From now on its return object holds
+   * TASK_CANCELLED, so {@code get} raises {@code TaskCancelledException} even if a result is on
+   * its way; the part holding the task takes it back afterwards.
+   */
+  TaskState cancel(PendingTask t) {
+    TaskState was = t.advance(TaskState.CANCELLED);
+    if (was == null) {
+      return null;
+    }
+    tasks.remove(t.taskId, t);
+    table.complete(t.returnId, ObjectValue.failed(RemoteErrors.of(ErrorInfo.Type.TASK_CANCELLED, "task "
+        + t.functionName + " (" + ProtoIds.taskId(t.taskId) + ") was cancelled", t.functionName)));
+    return was;
+  }
+
   /** Unfinished tasks by state (status, metrics). */
   Map<TaskState, Integer> countByState() {
     Map<TaskState, Integer> out = new EnumMap<>(TaskState.class);
     for (PendingTask t : tasks.values()) {
-      out.merge(t.state, 1, Integer::sum);
+      out.merge(t.state(), 1, Integer::sum);
     }
     return out;
   }
@@ -103,20 +140,24 @@ final class TaskManager {
   boolean onResult(PendingTask t, TaskResult r) {
     if (r.hasError()) {
       ErrorInfo e = r.getError();
-      if (e.getType() == ErrorInfo.Type.TASK_EXCEPTION && t.spec.getRetryExceptions() && t.canRetry()) {
+      if (e.getType() == ErrorInfo.Type.TASK_EXCEPTION && t.spec.getRetryExceptions() && t.canRetry()
+          && t.moveTo(TaskState.SUBMITTED)) {
         t.attempt++;
         LOG.info("task {} ({}) threw {}; retry {} of {}", ProtoIds.taskId(t.taskId), t.functionName,
             e.getClassName(), t.attempt, t.spec.getMaxRetries());
-        t.state = TaskState.SUBMITTED;
         return true;
       }
-      if (e.getType() == ErrorInfo.Type.OBJECT_LOST && !e.getLostObjectId().isEmpty()) {
+      if (e.getType() == ErrorInfo.Type.OBJECT_LOST && !e.getLostObjectId().isEmpty()
+          && t.moveTo(TaskState.PENDING_ARGS)) {
         ObjectId lost = ProtoIds.objectId(e.getLostObjectId());
-        t.state = TaskState.PENDING_ARGS;
         timers.schedule(() -> argumentLost.lost(t, lost, e), ARGUMENT_LOST_DELAY_MS);
         return false;
       }
-      fail(t, e);
+      fail(t, e); // changes nothing for a task cancelled meanwhile
+      return false;
+    }
+    if (!finish(t, TaskState.FINISHED)) {
+      discard(t, r); // cancelled before its result came: the value is nobody's
       return false;
     }
     // refs inside the result: held by it from now on (the task's own hold on its arguments,
@@ -129,10 +170,17 @@ final class TaskManager {
       }
       table.hold(t.returnId, held);
     }
-    finish(t, TaskState.FINISHED);
     table.complete(t.returnId, r.hasStored() ? ObjectValue.inStore(r.getStored())
         : ObjectValue.of(r.getValue().toByteArray()));
     return false;
+  }
+
+  /** The result of a task whose outcome was decided otherwise (cancelled): its refs and stored copy go. */
+  void discard(PendingTask t, TaskResult r) {
+    onUnexpectedResult(r);
+    if (r.hasStored()) {
+      stored.orphaned(t.returnId);
+    }
   }
 
   /** A result for no task in flight (a retry's duplicate): the borrows made for it end. */
@@ -150,11 +198,10 @@ final class TaskManager {
    * otherwise it failed with {@code WorkerCrashedException}.
    */
   boolean onWorkerDied(PendingTask t, Status why) {
-    if (t.canRetry()) {
+    if (t.canRetry() && t.moveTo(TaskState.SUBMITTED)) {
       t.attempt++;
       LOG.info("task {} ({}) is retried (attempt {} of max {} retries) after its worker died",
           ProtoIds.taskId(t.taskId), t.functionName, t.attempt, t.spec.getMaxRetries());
-      t.state = TaskState.SUBMITTED;
       return true;
     }
     // The worker may have sealed the return in the store before dying: nobody will read it.
@@ -166,14 +213,19 @@ final class TaskManager {
     return false;
   }
 
-  /** The task cannot run or failed: its return object holds {@code error}. */
+  /** The task cannot run or failed: its return object holds {@code error} (unless it was cancelled first). */
   void fail(PendingTask t, ErrorInfo error) {
-    finish(t, TaskState.FAILED);
-    table.complete(t.returnId, ObjectValue.failed(error));
+    if (finish(t, TaskState.FAILED)) {
+      table.complete(t.returnId, ObjectValue.failed(error));
+    }
   }
 
-  private void finish(PendingTask t, TaskState state) {
-    t.state = state;
+  /** Moves {@code t} to its final state and out of the table; false if another outcome came first. */
+  private boolean finish(PendingTask t, TaskState end) {
+    if (!t.moveTo(end)) {
+      return false;
+    }
     tasks.remove(t.taskId, t);
+    return true;
   }
 }

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * real ownership table and reference counter (the owner link is the only thing not over gRPC).
  */
 class TaskManagerTest {
+  private static final ByteString PARENT = ProtoIds.bytes(TaskId.random());
   private static final Address SELF = Address.newBuilder().setHost("127.0.0.1").setPort(1)
       .setWorkerId(ProtoIds.bytes(WorkerId.random())).setNodeId(ProtoIds.bytes(NodeId.random())).build();
 
@@ -61,12 +62,20 @@ class TaskManagerTest {
     TaskId id = TaskId.random();
     ObjectId ret = TaskManager.returnIdOf(id);
     keep.add(table.addPending(ret, SELF));
-    PendingTask t = new PendingTask(ProtoIds.bytes(id), ret, "T.f", List.of());
+    PendingTask t = new PendingTask(ProtoIds.bytes(id), ret, "T.f", PARENT, List.of());
     tasks.add(t);
-    assertThat(t.state).isEqualTo(TaskState.PENDING_ARGS);
+    assertThat(t.state()).isEqualTo(TaskState.PENDING_ARGS);
     t.resolved(TaskSpec.newBuilder().setTaskId(t.taskId).setMaxRetries(maxRetries)
         .setRetryExceptions(retryExceptions).build(), null);
-    tasks.submitted(t);
+    assertThat(tasks.submitted(t)).isTrue();
+    return t;
+  }
+
+  /** Like {@link #submitted}, then pushed to a worker and cancelled there. */
+  private PendingTask cancelledWhileRunning(int maxRetries, boolean retryExceptions, List<ObjectRef<?>> keep) {
+    PendingTask t = submitted(maxRetries, retryExceptions, keep);
+    assertThat(tasks.running(t)).isTrue();
+    assertThat(tasks.cancel(t)).isEqualTo(TaskState.RUNNING);
     return t;
   }
 
@@ -84,13 +93,13 @@ class TaskManagerTest {
     List<ObjectRef<?>> keep = new ArrayList<>();
     PendingTask t = submitted(3, false, keep);
     assertThat(tasks.get(ProtoIds.taskId(t.taskId))).isSameAs(t);
-    assertThat(t.state).isEqualTo(TaskState.SUBMITTED);
+    assertThat(t.state()).isEqualTo(TaskState.SUBMITTED);
     tasks.running(t);
     assertThat(tasks.countByState()).isEqualTo(Map.of(TaskState.RUNNING, 1));
 
     assertThat(tasks.onResult(t, value(t, new byte[] {7}))).isFalse();
 
-    assertThat(t.state).isEqualTo(TaskState.FINISHED);
+    assertThat(t.state()).isEqualTo(TaskState.FINISHED);
     assertThat(tasks.get(ProtoIds.taskId(t.taskId))).isNull();
     assertThat(tasks.size()).isZero();
     assertThat(table.get(t.returnId).get(1, TimeUnit.SECONDS).bytes()).containsExactly(7);
@@ -101,18 +110,18 @@ class TaskManagerTest {
     List<ObjectRef<?>> keep = new ArrayList<>();
     PendingTask noRetry = submitted(3, false, keep);
     assertThat(tasks.onResult(noRetry, thrown(noRetry))).isFalse();
-    assertThat(noRetry.state).isEqualTo(TaskState.FAILED);
+    assertThat(noRetry.state()).isEqualTo(TaskState.FAILED);
     assertThat(table.get(noRetry.returnId).get(1, TimeUnit.SECONDS).error().getType())
         .isEqualTo(ErrorInfo.Type.TASK_EXCEPTION);
 
     PendingTask once = submitted(1, true, keep);
     assertThat(tasks.onResult(once, thrown(once))).as("first failure: retried").isTrue();
-    assertThat(once.state).isEqualTo(TaskState.SUBMITTED);
+    assertThat(once.state()).isEqualTo(TaskState.SUBMITTED);
     assertThat(once.attempt).isEqualTo(1);
     assertThat(once.specForAttempt().getAttempt()).isEqualTo(1);
     assertThat(table.get(once.returnId).isDone()).isFalse();
     assertThat(tasks.onResult(once, thrown(once))).as("budget spent").isFalse();
-    assertThat(once.state).isEqualTo(TaskState.FAILED);
+    assertThat(once.state()).isEqualTo(TaskState.FAILED);
   }
 
   @Test
@@ -121,7 +130,7 @@ class TaskManagerTest {
     PendingTask t = submitted(1, false, keep);
     tasks.running(t);
     assertThat(tasks.onWorkerDied(t, Status.UNAVAILABLE.withDescription("gone"))).isTrue();
-    assertThat(t.state).isEqualTo(TaskState.SUBMITTED);
+    assertThat(t.state()).isEqualTo(TaskState.SUBMITTED);
     tasks.running(t);
     assertThat(tasks.onWorkerDied(t, Status.UNAVAILABLE.withDescription("gone again"))).isFalse();
     ObjectValue v = table.get(t.returnId).get(1, TimeUnit.SECONDS);
@@ -139,7 +148,7 @@ class TaskManagerTest {
         ErrorInfo.Type.OBJECT_LOST, "argument 0 is lost", "T.f").toBuilder().setLostObjectId(ProtoIds.bytes(arg)))
         .build();
     assertThat(tasks.onResult(t, lost)).isFalse();
-    assertThat(t.state).isEqualTo(TaskState.PENDING_ARGS);
+    assertThat(t.state()).isEqualTo(TaskState.PENDING_ARGS);
     assertThat(tasks.get(ProtoIds.taskId(t.taskId))).as("still in the table").isSameAs(t);
     CompletableFuture<ObjectValue> f = table.get(t.returnId);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -157,5 +166,122 @@ class TaskManagerTest {
     tasks.onUnexpectedResult(value(t, new byte[] {1}));
     assertThat(tasks.get(ProtoIds.taskId(t.taskId))).isSameAs(t);
     assertThat(table.get(t.returnId).isDone()).isFalse();
+  }
+
+  private static ErrorInfo.Type errorTypeOf(ObjectValue v) {
+    return v.isError() ? v.error().getType() : null;
+  }
+
+  @Test
+  void aCancelledTaskFailsWithTaskCancelledAndNoPartMayMoveItAgain() throws Exception {
+    List<ObjectRef<?>> keep = new ArrayList<>();
+    PendingTask t = cancelledWhileRunning(3, true, keep);
+
+    assertThat(t.state()).isEqualTo(TaskState.CANCELLED);
+    assertThat(tasks.get(ProtoIds.taskId(t.taskId))).isNull();
+    ObjectValue v = table.get(t.returnId).get(1, TimeUnit.SECONDS);
+    assertThat(v.error().getType()).isEqualTo(ErrorInfo.Type.TASK_CANCELLED);
+    assertThat(v.error().getMessage()).contains("T.f", ProtoIds.taskId(t.taskId).hex());
+    assertThat(RemoteErrors.toException(v.error())).isInstanceOf(io.jray.api.exception.TaskCancelledException.class);
+    assertThat(tasks.submitted(t)).isFalse();
+    assertThat(tasks.running(t)).isFalse();
+    assertThat(tasks.cancel(t)).as("a second cancel changes nothing").isNull();
+  }
+
+  @Test
+  void aCancelledTaskIsNeverRetriedWhateverItsBudget() throws Exception {
+    List<ObjectRef<?>> keep = new ArrayList<>();
+    PendingTask threw = cancelledWhileRunning(5, true, keep);
+    assertThat(tasks.onResult(threw, thrown(threw))).as("retryExceptions with budget left").isFalse();
+
+    PendingTask crashed = cancelledWhileRunning(-1, false, keep);
+    assertThat(tasks.onWorkerDied(crashed, Status.UNAVAILABLE)).as("unlimited retries").isFalse();
+
+    PendingTask lostArg = cancelledWhileRunning(5, false, keep);
+    TaskResult lost = TaskResult.newBuilder().setTaskId(lostArg.taskId).setError(RemoteErrors.of(
+        ErrorInfo.Type.OBJECT_LOST, "argument 0 is lost", "T.f").toBuilder()
+        .setLostObjectId(ProtoIds.bytes(ObjectId.forReturn(TaskId.random(), 0)))).build();
+    assertThat(tasks.onResult(lostArg, lost)).isFalse();
+
+    for (PendingTask t : List.of(threw, crashed, lostArg)) {
+      assertThat(t.attempt).isZero();
+      assertThat(t.state()).isEqualTo(TaskState.CANCELLED);
+      assertThat(errorTypeOf(table.get(t.returnId).get(1, TimeUnit.SECONDS))).isEqualTo(ErrorInfo.Type.TASK_CANCELLED);
+    }
+    Thread.sleep(400); // past the lost-argument delay: nothing was handed to recovery
+    assertThat(lostArguments).isEmpty();
+    assertThat(tasks.size()).isZero();
+  }
+
+  @Test
+  void aValueArrivingAfterTheCancelIsDiscardedAndACancelAfterTheValueChangesNothing() throws Exception {
+    List<ObjectRef<?>> keep = new ArrayList<>();
+    PendingTask late = cancelledWhileRunning(0, false, keep);
+    assertThat(tasks.onResult(late, value(late, new byte[] {9}))).isFalse();
+    assertThat(errorTypeOf(table.get(late.returnId).get(1, TimeUnit.SECONDS))).isEqualTo(ErrorInfo.Type.TASK_CANCELLED);
+
+    PendingTask done = submitted(0, false, keep);
+    tasks.running(done);
+    tasks.onResult(done, value(done, new byte[] {4}));
+    assertThat(tasks.cancel(done)).isNull();
+    assertThat(done.state()).isEqualTo(TaskState.FINISHED);
+    assertThat(table.get(done.returnId).get(1, TimeUnit.SECONDS).bytes()).containsExactly(4);
+  }
+
+  /** A result and a cancel at the same moment, many times: one outcome each time, and the one the winner decided. */
+  @Test
+  void aResultRacingACancelEndsWithExactlyOneOfThem() throws Exception {
+    List<ObjectRef<?>> keep = new ArrayList<>();
+    java.util.concurrent.ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      int cancelled = 0;
+      int finished = 0;
+      for (int i = 0; i < 2_000; i++) {
+        PendingTask t = submitted(0, false, keep);
+        tasks.running(t);
+        java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(2);
+        var result = pool.submit(() -> {
+          go.await();
+          return tasks.onResult(t, value(t, new byte[] {1}));
+        });
+        var cancel = pool.submit(() -> {
+          go.await();
+          return tasks.cancel(t);
+        });
+        assertThat(result.get(5, TimeUnit.SECONDS)).isFalse();
+        TaskState cancelledIn = cancel.get(5, TimeUnit.SECONDS);
+        ObjectValue v = table.get(t.returnId).get(1, TimeUnit.SECONDS);
+        if (cancelledIn != null) {
+          cancelled++;
+          assertThat(t.state()).isEqualTo(TaskState.CANCELLED);
+          assertThat(errorTypeOf(v)).isEqualTo(ErrorInfo.Type.TASK_CANCELLED);
+        } else {
+          finished++;
+          assertThat(t.state()).isEqualTo(TaskState.FINISHED);
+          assertThat(v.bytes()).containsExactly(1);
+        }
+        keep.clear();
+      }
+      assertThat(cancelled + finished).isEqualTo(2_000);
+      assertThat(tasks.size()).isZero();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void childrenAreTheUnfinishedTasksSubmittedUnderAParent() {
+    List<ObjectRef<?>> keep = new ArrayList<>();
+    PendingTask a = submitted(0, false, keep);
+    PendingTask b = submitted(0, false, keep);
+    TaskId other = TaskId.random();
+    ObjectId ret = TaskManager.returnIdOf(other);
+    keep.add(table.addPending(ret, SELF));
+    PendingTask stranger = new PendingTask(ProtoIds.bytes(other), ret, "T.g", ProtoIds.bytes(TaskId.random()),
+        List.of());
+    tasks.add(stranger);
+    assertThat(tasks.childrenOf(PARENT)).containsExactlyInAnyOrder(a, b);
+    tasks.cancel(a);
+    assertThat(tasks.childrenOf(PARENT)).containsExactly(b);
   }
 }

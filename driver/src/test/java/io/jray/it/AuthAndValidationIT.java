@@ -155,7 +155,7 @@ class AuthAndValidationIT {
   }
 
   @Test
-  void coreWorkerRejectsBadObjectIdsAndAnswersNotFoundForUnknownOnes() {
+  void coreWorkerRejectsBadObjectIdsAndAnswersNotFoundOrFinishedForUnknownOnes() {
     ManagedChannel ch = Rpc.channel("127.0.0.1", driverPort(), cluster.token());
     try {
       var stub = CoreWorkerServiceGrpc.newBlockingStub(ch);
@@ -163,6 +163,17 @@ class AuthAndValidationIT {
           .build()), Status.Code.INVALID_ARGUMENT, "object_id must be 20 bytes");
       assertThat(stub.getObject(GetObjectRequest.newBuilder().setObjectId(ByteString.copyFrom(new byte[20])).build())
           .getStatus()).isEqualTo(GetObjectReply.Status.NOT_FOUND);
+      // JRay.cancel from a borrower: the id must name a task's return; an unknown task is left alone
+      assertStatus(() -> stub.cancelTask(CancelTaskRequest.newBuilder().setObjectId(ByteString.copyFrom(new byte[5]))
+          .build()), Status.Code.INVALID_ARGUMENT, "object_id must be 20 bytes");
+      ObjectRef<Integer> put = JRay.put(1);
+      assertStatus(() -> stub.cancelTask(CancelTaskRequest.newBuilder().setObjectId(ByteString.copyFrom(
+          put.id().bytes())).setForce(true).build()), Status.Code.INVALID_ARGUMENT, "made by put");
+      ObjectRef<Integer> done = JRay.task(TestTasks::noop, 3).remote();
+      assertThat(done.get()).isEqualTo(3);
+      assertThat(stub.cancelTask(CancelTaskRequest.newBuilder().setObjectId(ByteString.copyFrom(done.id().bytes()))
+          .setForce(true).build()).getOutcome()).isEqualTo(CancelTaskReply.Outcome.FINISHED);
+      assertThat(done.get()).isEqualTo(3);
     } finally {
       ch.shutdownNow();
     }

@@ -10,7 +10,8 @@ import java.util.ServiceLoader;
 
 /**
  * Entry point of the JRay API: connect with {@link #init()}, then run functions remotely with
- * {@code task(...)} and move values with {@link #put}/{@link #get}/{@link #wait}.
+ * {@code task(...)}, move values with {@link #put}/{@link #get}/{@link #wait}, and stop tasks with
+ * {@link #cancel}.
  *
  * <p>A static facade, like Ray's module-level functions, so that task code running inside a
  * worker can call the same API as the driver without a handle being passed around. It holds one
@@ -174,6 +175,47 @@ public final class JRay extends JRayTaskOverloads {
         checkWait(refs, numReturns);
         checkTimeout(timeout);
         return runtime().wait(refs, numReturns, timeout);
+    }
+
+    /**
+     * Cancels the task whose result {@code ref} is: {@code cancel(ref, false, true)}. See
+     * {@link #cancel(ObjectRef, boolean, boolean)}.
+     */
+    public static void cancel(ObjectRef<?> ref) {
+        cancel(ref, false, true);
+    }
+
+    /**
+     * Cancels the task whose result {@code ref} is, from its owner or from any process holding
+     * the ref (the request goes to the owner). Once this returns, {@code get} on {@code ref}
+     * raises {@link io.jray.api.exception.TaskCancelledException}, unless the task had finished
+     * already: then nothing changes and its value stays. A cancelled task is never retried,
+     * whatever {@code maxRetries} says, and calling this again changes nothing. If the owner
+     * cannot be reached, the task is gone with it ({@code get} raises
+     * {@link io.jray.api.exception.OwnerDiedException}) and this does nothing.
+     *
+     * <ul>
+     *   <li>A task that has not started (waiting for its arguments or for a worker) is removed and
+     *       never runs.
+     *   <li>A running task is interrupted ({@link Thread#interrupt()} on the thread running it).
+     *       It ends cancelled even if its code ignores the interrupt and returns a value.
+     *   <li>{@code force}: the worker process running the task is killed instead (for code that
+     *       does not respond to interrupts). A second call with {@code force} kills the worker
+     *       of a task still running after a first cancel. Not allowed for actor calls (it would
+     *       kill the actor): {@link IllegalArgumentException}.
+     *   <li>{@code recursive}: the tasks the cancelled task submitted are cancelled as well
+     *       (and theirs), with the same {@code force}.
+     * </ul>
+     *
+     * @throws IllegalArgumentException if {@code ref} was made by {@link #put}: no task makes it
+     */
+    public static void cancel(ObjectRef<?> ref, boolean force, boolean recursive) {
+        Objects.requireNonNull(ref, "ref must not be null");
+        if (ref.id().isPut()) {
+            throw new IllegalArgumentException("cannot cancel " + ref.id() + ": it was made by JRay.put,"
+                    + " not by a task; pass the ref a task(...).remote() call returned");
+        }
+        runtime().cancel(ref, force, recursive);
     }
 
     /** Where the calling code runs: job, node, worker, task and actor ids. */

@@ -31,6 +31,9 @@ class JRayNotInitializedTest {
         assertNotInitialized(() -> JRay.wait(none, 0, Duration.ZERO));
         assertNotInitialized(JRay::runtimeContext);
         assertNotInitialized(() -> JRay.task(JRayNotInitializedTest::square, 3).remote());
+        ObjectRef<Integer> result = ref(ObjectId.forReturn(TaskId.random(), 0));
+        assertNotInitialized(() -> JRay.cancel(result));
+        assertNotInitialized(() -> JRay.cancel(result, true, false));
     }
 
     @Test
@@ -47,5 +50,21 @@ class JRayNotInitializedTest {
         assertThrows(IllegalArgumentException.class, () -> JRay.wait(List.<ObjectRef<Integer>>of(), -1));
         assertThrows(IllegalArgumentException.class,
                 () -> JRay.get(List.<ObjectRef<Integer>>of(), Duration.ofMillis(-1)));
+        assertThrows(NullPointerException.class, () -> JRay.cancel(null));
+        IllegalArgumentException put = assertThrows(IllegalArgumentException.class,
+                () -> JRay.cancel(ref(ObjectId.forPut(TaskId.random(), 1))));
+        assertTrue(put.getMessage().contains("JRay.put"), put.getMessage());
+    }
+
+    /** A ref that only answers id(): enough for the checks made before the runtime is reached. */
+    @SuppressWarnings("unchecked")
+    private static <T> ObjectRef<T> ref(ObjectId id) {
+        return (ObjectRef<T>) java.lang.reflect.Proxy.newProxyInstance(ObjectRef.class.getClassLoader(),
+                new Class<?>[] {ObjectRef.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("id")) {
+                        return id;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
     }
 }

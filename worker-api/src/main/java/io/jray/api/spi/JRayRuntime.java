@@ -30,6 +30,12 @@ public interface JRayRuntime {
      */
     <R> ObjectRef<R> submitTask(Serializable func, Object[] args, TaskOptions options);
 
+    /**
+     * Cancels the task that makes {@code ref} (see {@code JRay.cancel}); {@code ref} is a task's
+     * return, not a put. Returns once the owner has recorded the cancel.
+     */
+    void cancel(ObjectRef<?> ref, boolean force, boolean recursive);
+
     RuntimeContext runtimeContext();
 
     /** Releases everything this runtime holds; called at most once by the facade. */
