@@ -38,6 +38,10 @@ final class PendingTask {
   /** Times the task was sent again because an argument was lost and made again. */
   int argumentLosses;
   volatile TaskState state = TaskState.PENDING_ARGS;
+  /** Run once when the task finishes, whatever the outcome (an actor call frees its slot); or null. */
+  Runnable onFinish;
+  /** For an actor's creation: told instead of a return object when its arguments failed; or null. */
+  java.util.function.Consumer<io.jray.proto.ErrorInfo> onFail;
 
   PendingTask(ByteString taskId, ObjectId returnId, String functionName, List<ObjectRef<?>> heldRefs) {
     this.taskId = taskId;

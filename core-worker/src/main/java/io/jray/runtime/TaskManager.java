@@ -169,11 +169,19 @@ final class TaskManager {
   /** The task cannot run or failed: its return object holds {@code error}. */
   void fail(PendingTask t, ErrorInfo error) {
     finish(t, TaskState.FAILED);
+    if (t.onFail != null) {
+      t.onFail.accept(error);
+      return;
+    }
     table.complete(t.returnId, ObjectValue.failed(error));
   }
 
   private void finish(PendingTask t, TaskState state) {
     t.state = state;
     tasks.remove(t.taskId, t);
+    Runnable r = t.onFinish;
+    if (r != null) {
+      r.run();
+    }
   }
 }

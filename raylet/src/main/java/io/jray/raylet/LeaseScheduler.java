@@ -45,7 +45,7 @@ final class LeaseScheduler {
 
     private Pending(LeaseRequest request, LeaseReplies out) {
       this.request = request;
-      this.resources = request.resources();
+      this.resources = request.placement();
       this.job = request.job();
       this.out = out;
     }
@@ -60,7 +60,7 @@ final class LeaseScheduler {
    * a job: with one queue for two jobs, a request waiting for its job's worker to start would hold
    * up the other job's requests while that job's idle workers sit there.
    */
-  private record SchedulingClass(JobId job, ResourceSet resources, ByteString function) {}
+  private record SchedulingClass(JobId job, ResourceSet resources, ByteString function, List<String> jvmOptions) {}
 
   private final EventLoop loop;
   private final NodeContext node;
@@ -109,7 +109,7 @@ final class LeaseScheduler {
         return null;
       }
     }
-    SchedulingClass cls = new SchedulingClass(p.job, p.resources, req.function());
+    SchedulingClass cls = new SchedulingClass(p.job, p.resources, req.function(), req.jvmOptions());
     queues.computeIfAbsent(cls, k -> new ArrayDeque<>()).add(p);
     dispatch();
     return p;
@@ -167,7 +167,7 @@ final class LeaseScheduler {
   void dispatch() {
     assert loop.inLoop();
     ResourceSet forStarting = available.copy();
-    Map<JobId, Integer> needWorkers = new HashMap<>();
+    Map<WorkerPool.Kind, Integer> needWorkers = new HashMap<>();
     boolean progress = true;
     while (progress) {
       progress = false;
@@ -194,7 +194,7 @@ final class LeaseScheduler {
         if (!p.resources.fitsIn(available)) {
           continue;
         }
-        WorkerProcess w = pool.popIdle(p.job);
+        WorkerProcess w = pool.popIdle(new WorkerPool.Kind(p.job, cls.jvmOptions()));
         if (w == null) {
           continue;
         }
@@ -215,7 +215,7 @@ final class LeaseScheduler {
           break;
         }
         forStarting.subtract(p.resources);
-        needWorkers.merge(p.job, 1, Integer::sum);
+        needWorkers.merge(new WorkerPool.Kind(p.job, p.request.jvmOptions()), 1, Integer::sum);
       }
     }
     pool.startFor(needWorkers);
@@ -237,14 +237,21 @@ final class LeaseScheduler {
     UUID u = UUID.randomUUID();
     ByteString leaseId = ByteString.copyFrom(java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits())
         .putLong(u.getLeastSignificantBits()).array());
-    Lease lease = new Lease(leaseId, w, p.resources, p.request.owner());
-    available.subtract(p.resources);
+    // an actor may hold less than it needed to be placed (by default 1 CPU to place, none held)
+    Lease lease = new Lease(leaseId, w, p.request.resources(), p.request.owner());
+    available.subtract(p.request.resources());
+    if (p.request.actor() != null) {
+      w.actorId = p.request.actor().actorId();
+      w.detachedActor = p.request.actor().detached();
+      LOG.info("worker {} leased to actor {}{}", w.id, java.util.HexFormat.of().formatHex(w.actorId.toByteArray()),
+          w.detachedActor ? " (detached)" : "");
+    }
     leases.put(leaseId, lease);
     w.lease = lease;
     granted++;
     Address worker = Address.newBuilder().setHost(node.host()).setPort(w.port)
         .setWorkerId(ProtoIds.bytes(w.id)).setNodeId(ProtoIds.bytes(node.nodeId())).build();
-    if (!p.out.granted(leaseId, worker)) {
+    if (!p.out.granted(leaseId, worker, w.pid())) {
       LOG.debug("lease on {} could not be delivered; taking it back", w.id);
       release(lease, false);
     }
@@ -358,7 +365,7 @@ final class LeaseScheduler {
     assert loop.inLoop();
     failQueued(job, LeaseReplies.Failure.JOB_FINISHED, "job " + job + " finished");
     for (Lease l : List.copyOf(leases.values())) {
-      if (l.worker.jobId.equals(job)) {
+      if (l.worker.jobId.equals(job) && !l.worker.detachedActor) {
         release(l, false);
       }
     }
