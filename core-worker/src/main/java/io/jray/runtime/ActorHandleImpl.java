@@ -16,8 +16,12 @@ final class ActorHandleImpl<A> implements ActorHandle<A> {
   private final byte[] actorId;
   private final String className;
   private final int maxPendingCalls;
-  /** The owner's handle object, or null (detached, or found by name). */
-  private final ObjectRefImpl<?> handleRef;
+  /**
+   * The owner's handle object (an {@link ObjectRefImpl}), or null (detached, or found by name).
+   * Declared as Object: Fory writes a field of the ref's own type without the class tag its
+   * serialized replacement needs.
+   */
+  private final Object handleRef;
   private transient ActorId id;
 
   ActorHandleImpl(ActorId actorId, String className, int maxPendingCalls, ObjectRefImpl<?> handleRef) {
