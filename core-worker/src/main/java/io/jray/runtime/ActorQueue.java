@@ -77,6 +77,9 @@ final class ActorQueue {
   private ActorStream stream;
   @GuardedBy("this")
   private long nextSequence;
+  /** Why GCS could not place the actor yet, as last logged. */
+  @GuardedBy("this")
+  private String pendingReason = "";
 
   ActorQueue(ActorId id, String className, int maxPendingCalls, TaskManager tasks, ChannelPool channels,
       Supplier<GcsClient> gcs, EventLoop timers) {
@@ -274,6 +277,13 @@ final class ActorQueue {
         return; // stale
       }
       maxTaskRetries = a.getMaxTaskRetries();
+      if (!a.getPendingReason().equals(pendingReason)) {
+        pendingReason = a.getPendingReason();
+        if (!pendingReason.isEmpty()) {
+          String why = pendingReason;
+          out.add(() -> LOG.warn("actor {} ({}) cannot be placed yet, its calls wait: {}", id, className, why));
+        }
+      }
       boolean restarted = incarnation >= 0 && a.getNumRestarts() > incarnation;
       if (a.getState() == ActorInfo.State.DEAD) {
         state = ActorInfo.State.DEAD;

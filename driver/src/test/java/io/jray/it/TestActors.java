@@ -53,6 +53,10 @@ final class TestActors {
       return JRay.runtimeContext().wasRestarted();
     }
 
+    public String nodeId() {
+      return JRay.runtimeContext().nodeId().hex();
+    }
+
     public String actorId() {
       return JRay.runtimeContext().actorId().hex();
     }
