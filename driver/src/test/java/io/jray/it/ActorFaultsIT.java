@@ -103,4 +103,19 @@ class ActorFaultsIT {
     a.kill();
     assertThat(needsAccel.get(Duration.ofSeconds(60))).isEqualTo(accelNode);
   }
+
+  @Test
+  void infeasibleActorIsReportedAndCreatedWhenAFittingNodeJoins() throws Exception {
+    ActorHandle<TestActors.Counter> a = JRay.actor(TestActors.Counter::new).setResource("rare", 1.0).remote();
+    ObjectRef<Integer> call = a.task(TestActors.Counter::add, 1).remote();
+    try (io.jray.common.gcs.GcsClient gcs = new io.jray.common.gcs.GcsClient(cluster.gcsAddress(), cluster.token())) {
+      com.google.protobuf.ByteString id = com.google.protobuf.ByteString.copyFrom(a.id().bytes());
+      await().atMost(Duration.ofSeconds(30)).until(() -> gcs.getActor(id).orElseThrow().getPendingReason()
+          .contains("rare"));
+    }
+    assertThat(JRay.wait(List.of(call), 1, Duration.ofSeconds(1)).ready()).isEmpty();
+    cluster.addNode(NodeOptions.defaults().withCpus(1).withResources(Map.of("rare", 1.0)));
+    assertThat(call.get(Duration.ofSeconds(90))).isEqualTo(1);
+    a.kill();
+  }
 }

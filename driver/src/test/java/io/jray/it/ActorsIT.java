@@ -179,4 +179,27 @@ class ActorsIT {
     assertThat(c.task(TestActors.Counter::get).remote().get()).isEqualTo(800);
     c.kill();
   }
+
+  @Test
+  void listActorsAndStatusShowLiveAndDeadActors() throws Exception {
+    ActorHandle<TestActors.Counter> c = JRay.actor(TestActors.Counter::new).setName("listed").remote();
+    long pid = c.task(TestActors.Counter::pid).remote().get();
+    ActorHandle<TestActors.FailingConstructor> dead = JRay.actor(TestActors.FailingConstructor::new, "listed-dead")
+        .remote();
+    assertThatThrownBy(() -> dead.task(TestActors.FailingConstructor::ping).remote().get(Duration.ofSeconds(60)))
+        .isInstanceOf(ActorDiedException.class);
+    System.setProperty("jray.auth.token", cluster.token());
+    try {
+      String table = CliRunner.inProcess("list", "actors", "--address", cluster.gcsAddress());
+      assertThat(table).contains(c.id().hex()).contains("ALIVE").contains("listed").contains(Long.toString(pid))
+          .contains(dead.id().hex()).contains("DEAD").contains("listed-dead");
+      String json = CliRunner.inProcess("list", "actors", "--json", "--address", cluster.gcsAddress());
+      assertThat(json).contains("\"actor_id\":\"" + c.id().hex() + "\"").contains("\"state\":\"ALIVE\"");
+      String status = CliRunner.inProcess("status", "--address", cluster.gcsAddress());
+      assertThat(status).contains("Actors:").contains("actor " + c.id().hex() + "  ALIVE");
+    } finally {
+      System.clearProperty("jray.auth.token");
+    }
+    c.kill();
+  }
 }

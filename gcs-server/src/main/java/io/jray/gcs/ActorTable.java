@@ -58,6 +58,9 @@ final class ActorTable {
 
   /** Stores a change, keeps the name index true and answers the callers waiting for it. */
   void put(ActorInfo a) {
+    ActorInfo before = actors.get(a.getActorId());
+    // why it is not placed yet is news for the callers waiting, though its state did not change
+    boolean reasonChanged = before != null && !before.getPendingReason().equals(a.getPendingReason());
     actors.put(a.getActorId(), a);
     if (!a.getName().isEmpty()) {
       if (a.getState() == ActorInfo.State.DEAD) {
@@ -71,7 +74,7 @@ final class ActorTable {
       return;
     }
     for (Waiter w : List.copyOf(ws)) {
-      if (w.known != a.getState() || w.knownRestarts != a.getNumRestarts()) {
+      if (reasonChanged || w.known != a.getState() || w.knownRestarts != a.getNumRestarts()) {
         ws.remove(w);
         w.timeout.cancel(false);
         answer(w.reply, a);
