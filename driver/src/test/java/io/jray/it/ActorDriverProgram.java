@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * A driver in its own JVM for the actor ITs; connects through JRAY_ADDRESS and JRAY_AUTH_TOKEN.
- * Modes: {@code detached NAME} creates a detached named counter, adds 5 and shuts down;
+ * Modes: {@code detached NAME} creates a detached named counter (one restart allowed), adds 5 and
+ * shuts down;
  * {@code owned NAME exit|hang} creates a non-detached named counter, then shuts down or hangs
  * until killed; {@code count NAME N} finds the counter by name, adds 1 N times and checks that
  * its own results come back in order. Each prints one line the test reads.
@@ -23,7 +24,7 @@ public final class ActorDriverProgram {
     switch (args[0]) {
       case "detached" -> {
         ActorHandle<TestActors.Counter> c = JRay.actor(TestActors.Counter::new).setName(name)
-            .setLifetime(ActorLifetime.DETACHED).remote();
+            .setLifetime(ActorLifetime.DETACHED).setMaxRestarts(1).remote();
         c.task(TestActors.Counter::add, 5).remote().get();
         System.out.println("READY pid=" + c.task(TestActors.Counter::pid).remote().get());
         System.out.flush();

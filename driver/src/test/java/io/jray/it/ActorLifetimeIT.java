@@ -71,9 +71,16 @@ class ActorLifetimeIT {
     assertThat(second.line()).contains("ordered=true").contains("last=305");
     assertThat(second.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
 
+    // its job has ended, yet it restarts after a crash: a fresh instance
+    new ProcessBuilder("kill", "-9", Long.toString(actorPid)).start().waitFor();
+    ActorFaultsIT.awaitRestarted(cluster, found, 1);
+    assertThat(found.task(TestActors.Counter::get).remote().get(Duration.ofSeconds(60))).isZero();
+    assertThat(found.task(TestActors.Counter::wasRestarted).remote().get()).isTrue();
+    long restartedPid = found.task(TestActors.Counter::pid).remote().get();
+
     found.kill();
     assertThat(JRay.getActor("keeper")).isEmpty();
-    await().atMost(Duration.ofSeconds(30)).until(() -> !alive(actorPid));
+    await().atMost(Duration.ofSeconds(30)).until(() -> !alive(restartedPid));
   }
 
   @Test

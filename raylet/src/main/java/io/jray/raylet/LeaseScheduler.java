@@ -215,7 +215,8 @@ final class LeaseScheduler {
           break;
         }
         forStarting.subtract(p.resources);
-        needWorkers.merge(new WorkerPool.Kind(p.job, p.request.jvmOptions()), 1, Integer::sum);
+        needWorkers.merge(new WorkerPool.Kind(p.job, p.request.jvmOptions(),
+            p.request.actor() != null && p.request.actor().detached()), 1, Integer::sum);
       }
     }
     pool.startFor(needWorkers);
@@ -343,13 +344,17 @@ final class LeaseScheduler {
   void jobCodeFailed(JobId job, String why) {
     assert loop.inLoop();
     failQueued(job, LeaseReplies.Failure.CANNOT_START_WORKERS, "node " + node.nodeId() + " cannot start"
-        + " workers of job " + job + ": " + why);
+        + " workers of job " + job + ": " + why, false);
   }
 
-  private void failQueued(JobId job, LeaseReplies.Failure kind, String why) {
+  /** Fails the job's queued requests; {@code spareDetached}: not those of detached actors (they outlive it). */
+  private void failQueued(JobId job, LeaseReplies.Failure kind, String why, boolean spareDetached) {
     for (ArrayDeque<Pending> q : queues.values()) {
       for (Iterator<Pending> it = q.iterator(); it.hasNext(); ) {
         Pending p = it.next();
+        if (spareDetached && p.request.actor() != null && p.request.actor().detached()) {
+          continue;
+        }
         if (p.job.equals(job)) {
           it.remove();
           if (!p.out.withdrawn()) {
@@ -363,7 +368,7 @@ final class LeaseScheduler {
   /** A finished job's queued requests fail at once; its workers are stopped by the pool. */
   void jobFinished(JobId job) {
     assert loop.inLoop();
-    failQueued(job, LeaseReplies.Failure.JOB_FINISHED, "job " + job + " finished");
+    failQueued(job, LeaseReplies.Failure.JOB_FINISHED, "job " + job + " finished", true);
     for (Lease l : List.copyOf(leases.values())) {
       if (l.worker.jobId.equals(job) && !l.worker.detachedActor) {
         release(l, false);

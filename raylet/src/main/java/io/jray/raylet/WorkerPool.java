@@ -39,8 +39,16 @@ final class WorkerPool {
   record Launch(WorkerId id, JobId job, List<String> jvmOptions, String classPath, List<String> args, Path log,
       Map<String, String> env) {}
 
-  /** Workers that can serve the same requests: one job's, started with the same extra JVM options. */
-  record Kind(JobId job, List<String> jvmOptions) {
+  /**
+   * Workers that can serve the same requests: one job's, started with the same extra JVM options.
+   * {@code outlivesJob}: for a detached actor, which may need a worker (a restart) after its job
+   * ended; it does not tell workers apart.
+   */
+  record Kind(JobId job, List<String> jvmOptions, boolean outlivesJob) {
+    Kind(JobId job, List<String> jvmOptions) {
+      this(job, jvmOptions, false);
+    }
+
     static Kind of(JobId job) {
       return new Kind(job, List.of());
     }
@@ -171,7 +179,7 @@ final class WorkerPool {
       jobs.fetch(job, () -> onIdle.run());
       return;
     }
-    if (info.getState() == JobInfo.State.FINISHED) {
+    if (info.getState() == JobInfo.State.FINISHED && !kind.outlivesJob()) {
       return;
     }
     JobCodeCache.State codeState = code.state(job, info, onIdle);
@@ -208,6 +216,8 @@ final class WorkerPool {
     }
     started++;
     WorkerProcess w = new WorkerProcess(id, job, p, kind.jvmOptions());
+    // a worker for a detached actor of an ended job: stopping the job's workers must spare it
+    w.detachedActor = kind.outlivesJob() && info.getState() == JobInfo.State.FINISHED;
     workers.put(id, w);
     PidFiles.write(node.session(), name, p.pid());
     LOG.info("job {}: starting worker {} (pid {})", job, id, p.pid());
