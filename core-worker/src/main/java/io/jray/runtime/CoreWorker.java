@@ -106,6 +106,13 @@ public final class CoreWorker implements JRayRuntime {
   private NormalTaskSubmitter submitter;
   private TaskCanceller canceller;
   private TaskReceiver receiver;
+  private ActorTaskSubmitter actorSubmitter;
+  private volatile ActorManager actors;
+  /** Set once this process is connected to GCS (actor calls need it); null before. */
+  private volatile io.jray.common.gcs.GcsClient gcs;
+  /** Blocking GCS calls decided on threads that must not block (a free, a failed argument). */
+  private final java.util.concurrent.ExecutorService actorEvents = Executors.newThreadPerTaskExecutor(
+      Thread.ofVirtual().name("actor-events-", 0).factory());
   private IdleCollector idleCollector;
   private volatile boolean shutDown;
 
@@ -119,8 +126,13 @@ public final class CoreWorker implements JRayRuntime {
     this.host = host;
     this.channels = new ChannelPool(token);
     this.fetcher = new ObjectFetcher(channels);
-    this.table = new OwnershipTable((id, v, copies) -> stored.freed(id, v, copies),
-        JRayConfig.getLong(JRayConfig.LINEAGE_MAX_BYTES));
+    this.table = new OwnershipTable((id, v, copies) -> {
+      stored.freed(id, v, copies);
+      ActorManager a = actors;
+      if (a != null) {
+        a.freed(id);
+      }
+    }, JRayConfig.getLong(JRayConfig.LINEAGE_MAX_BYTES));
   }
 
   /** Starts the gRPC endpoint and builds the parts. Returns this process's address. */
@@ -143,11 +155,13 @@ public final class CoreWorker implements JRayRuntime {
     futures = new ObjectFutures(reader, decoders);
     resolver = new DependencyResolver(table, stored, reader, tasks, directory, self, this::nextPutId, recovery);
     submitter = new NormalTaskSubmitter(submitterLoop, tasks, channels, self, raylet, ProtoIds.bytes(jobId));
-    canceller = new TaskCanceller(tasks, List.of(submitter), channels, ProtoIds.bytes(workerId));
+    actorSubmitter = new ActorTaskSubmitter(tasks, channels, () -> gcs, submitterLoop);
+    actors = new ActorManager(jobId, self, table, resolver, () -> gcs, this::nextPutId, task::id, actorEvents);
+    canceller = new TaskCanceller(tasks, List.of(submitter, actorSubmitter), channels, ProtoIds.bytes(workerId));
     if (!driver) {
       TaskCanceller c = canceller;
       receiver = new TaskReceiver(workerId, reader, refs, stored, task, registered, this::executorIdle,
-          c::cancelChildren);
+          c::cancelChildren, this::actorExited);
       TaskReceiver r = receiver;
       idleCollector = new IdleCollector(borrowReleaser, refs::borrowedCount,
           () -> refs.borrowedCount() + refs.ownedCount(), r::idle);
@@ -160,6 +174,18 @@ public final class CoreWorker implements JRayRuntime {
   /** The worker registered and mapped its store: pushed tasks may run now. */
   void ready() {
     registered.countDown();
+  }
+
+  /** The GCS this process reports to; actors need it. Set once, before {@link #ready}. */
+  void attachGcs(io.jray.common.gcs.GcsClient client) {
+    gcs = client;
+  }
+
+  /** The actor hosted here ended itself in a call whose reply is out: GCS is told, then the process ends. */
+  private void actorExited(ActorHost host) {
+    LOG.info("actor {} exits (JRay.exitActor())", host.id);
+    actors.exited(host.id);
+    System.exit(0);
   }
 
   /** Maps the node's object store, told by the raylet at registration. */
@@ -395,6 +421,80 @@ public final class CoreWorker implements JRayRuntime {
     return ref;
   }
 
+  // ---- actors -------------------------------------------------------------------------------
+
+  @Override
+  public <A> io.jray.api.ActorHandle<A> createActor(Serializable constructor, Object[] args,
+      io.jray.api.ActorOptions options) {
+    if (shutDown) {
+      throw new IllegalStateException("JRay was shut down");
+    }
+    return actors.create(constructor, args, options);
+  }
+
+  @Override
+  public <R> ObjectRef<R> submitActorTask(io.jray.api.ActorHandle<?> actor, Serializable func, Object[] args,
+      String name) {
+    if (shutDown) {
+      throw new IllegalStateException("JRay was shut down");
+    }
+    if (!(actor instanceof ActorHandleImpl<?> h)) {
+      throw new IllegalArgumentException("not a handle made by JRay: " + actor.getClass().getName());
+    }
+    ActorMethod m = ActorMethod.of(func);
+    if (args.length != m.arity) {
+      throw new IllegalArgumentException(m.displayName + " takes " + m.arity + " arguments, got " + args.length);
+    }
+    ActorQueue q = actorSubmitter.queue(h.id(), h.className(), h.maxPendingCalls());
+    TaskId taskId = TaskId.random();
+    ObjectId returnId = TaskManager.returnIdOf(taskId);
+    ByteString taskBytes = ProtoIds.bytes(taskId);
+    TaskId parent = task.id();
+    ByteString parentBytes = ProtoIds.bytes(parent);
+    TaskSpec.Builder spec = TaskSpec.newBuilder().setTaskId(taskBytes).setJobId(ProtoIds.bytes(jobId))
+        .setFunction(m.descriptor).setOwner(self).setReturnsVoid(m.returnsVoid)
+        .setParentTaskId(parentBytes).setReturnObjectId(ProtoIds.bytes(returnId))
+        .setActorId(ProtoIds.bytes(h.id()));
+    if (name != null) {
+      spec.setName(name);
+    }
+    DependencyResolver.Arguments arguments = resolver.encode(args, m.displayName);
+    PendingTask t = new PendingTask(taskBytes, returnId, m.displayName, parentBytes, true, arguments.contained());
+    ObjectRefImpl<R> ref = table.addPending(returnId, self);
+    table.hold(returnId, arguments.contained());
+    tasks.add(t);
+    q.add(t); // blocks while maxPendingCalls calls are unanswered
+    if (task.cancelled(parent)) {
+      canceller.submittedByCancelled(t);
+    }
+    resolver.resolve(t, spec, arguments, q::resolved);
+    return ref;
+  }
+
+  @Override
+  public <A> java.util.Optional<io.jray.api.ActorHandle<A>> getActor(String name) {
+    return actors.named(name);
+  }
+
+  void killActor(io.jray.api.ActorId id) {
+    actors.kill(id);
+  }
+
+  @Override
+  public void exitActor() {
+    TaskReceiver r = receiver;
+    if (r == null || r.actor() == null) {
+      throw new IllegalStateException("JRay.exitActor() may only be called inside an actor's method");
+    }
+    throw new TaskReceiver.ActorExit();
+  }
+
+  /** The actor this worker hosts, or null. */
+  ActorHost actorHost() {
+    TaskReceiver r = receiver;
+    return r == null ? null : r.actor();
+  }
+
   private static SchedulingStrategySpec strategyOf(TaskOptions options) {
     var s = options.schedulingStrategy();
     SchedulingStrategySpec.Builder b = SchedulingStrategySpec.newBuilder();
@@ -444,6 +544,7 @@ public final class CoreWorker implements JRayRuntime {
     }
     borrowReleaser.shutdownNow();
     fetcher.close();
+    actorEvents.shutdownNow();
     channels.close();
     submitterLoop.close();
     // what is still pending now never completes (its result, a timer, a remake cannot come):

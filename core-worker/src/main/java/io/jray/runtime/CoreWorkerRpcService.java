@@ -216,6 +216,26 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
   }
 
   @Override
+  public void createActor(io.jray.proto.CreateActorRequest req, StreamObserver<io.jray.proto.CreateActorReply> reply) {
+    TaskReceiver executor = worker.receiver();
+    io.jray.proto.TaskSpec c = req.getCreation();
+    String bad = executor == null ? "a driver cannot host an actor"
+        : !c.getActorCreation() ? "creation.actor_creation is not set"
+        : c.getActorId().size() != io.jray.api.ActorId.SIZE ? "creation.actor_id must be " + io.jray.api.ActorId.SIZE
+            + " bytes, got " + c.getActorId().size()
+        : c.getTaskId().size() != io.jray.api.TaskId.SIZE ? "creation.task_id must be " + io.jray.api.TaskId.SIZE
+            + " bytes"
+        : c.getFunction().getClassName().isBlank() ? "creation.function names no class"
+        : req.getMaxConcurrency() < 1 ? "max_concurrency must be >= 1, got " + req.getMaxConcurrency()
+        : executor.actor() != null ? "this worker hosts actor " + executor.actor().id + " already" : null;
+    if (bad != null) {
+      reply.onError(Status.INVALID_ARGUMENT.withDescription(bad).asRuntimeException());
+      return;
+    }
+    executor.createActor(req, reply);
+  }
+
+  @Override
   public void exit(ExitRequest req, StreamObserver<ExitReply> reply) {
     String declined = req.getIfIdle() ? worker.reasonToStay() : null;
     if (declined != null) {

@@ -186,7 +186,10 @@ final class DependencyResolver {
       }
     }
     TaskSpec built = spec.build();
-    table.setLineage(t.returnId, new Lineage(built, storedArgs == null ? List.of() : storedArgs, t.functionName));
+    if (built.getActorId().isEmpty()) {
+      // actor calls are not re-executed from lineage: the actor's state moved on since
+      table.setLineage(t.returnId, new Lineage(built, storedArgs == null ? List.of() : storedArgs, t.functionName));
+    }
     t.resolved(built, storedArgs);
     if (tasks.submitted(t)) { // else cancelled meanwhile
       submit.accept(t);

@@ -154,6 +154,7 @@ final class DriverConnection {
     Address raylet = Address.newBuilder().setHost(local.getHost()).setPort(local.getRayletPort())
         .setNodeId(local.getNodeId()).build();
     CoreWorker cw = new CoreWorker(true, jobId, nodeId, WorkerId.random(), raylet, host, token);
+    cw.attachGcs(gcs);
     Address self;
     try {
       self = cw.start(token);

@@ -57,6 +57,10 @@ final class PendingTask {
   int argumentLosses;
   /** Read anywhere; written only through {@link #moveTo}. */
   private volatile TaskState state = TaskState.PENDING_ARGS;
+  /** Run once when the task finishes, whatever the outcome (an actor call frees its slot); or null. */
+  Runnable onFinish;
+  /** For an actor's creation: told instead of a return object when its arguments failed; or null. */
+  java.util.function.Consumer<io.jray.proto.ErrorInfo> onFail;
 
   /** A normal task. */
   PendingTask(ByteString taskId, ObjectId returnId, String functionName, ByteString parentTaskId,

@@ -42,6 +42,8 @@ final class RemoteErrors {
       case OBJECT_STORE_FULL -> new io.jray.api.exception.ObjectStoreFullException(e.getMessage());
       case OBJECT_RECONSTRUCTION_FAILED -> new io.jray.api.exception.ObjectReconstructionFailedException(
           e.getMessage());
+      case ACTOR_DIED -> new io.jray.api.exception.ActorDiedException(e.getMessage(),
+          e.hasCause() ? toException(e.getCause()) : null);
       default -> new JRayException(e.getMessage());
     };
   }

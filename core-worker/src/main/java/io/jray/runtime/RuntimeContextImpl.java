@@ -37,12 +37,14 @@ final class RuntimeContextImpl implements RuntimeContext {
 
   @Override
   public ActorId actorId() {
-    return null;
+    ActorHost h = worker.actorHost();
+    return h == null ? null : h.id;
   }
 
   @Override
   public boolean wasRestarted() {
-    return false;
+    ActorHost h = worker.actorHost();
+    return h != null && h.wasRestarted;
   }
 
   @Override

@@ -115,6 +115,7 @@ final class TaskManager {
       return null;
     }
     tasks.remove(t.taskId, t);
+    finished(t);
     table.complete(t.returnId, ObjectValue.failed(RemoteErrors.of(ErrorInfo.Type.TASK_CANCELLED, "task "
         + t.functionName + " (" + ProtoIds.taskId(t.taskId) + ") was cancelled", t.functionName)));
     return was;
@@ -216,6 +217,10 @@ final class TaskManager {
   /** The task cannot run or failed: its return object holds {@code error} (unless it was cancelled first). */
   void fail(PendingTask t, ErrorInfo error) {
     if (finish(t, TaskState.FAILED)) {
+      if (t.onFail != null) {
+        t.onFail.accept(error);
+        return;
+      }
       table.complete(t.returnId, ObjectValue.failed(error));
     }
   }
@@ -226,6 +231,15 @@ final class TaskManager {
       return false;
     }
     tasks.remove(t.taskId, t);
+    finished(t);
     return true;
+  }
+
+  /** The task reached its final state: what waits for that (an actor call's slot) is told. */
+  private static void finished(PendingTask t) {
+    Runnable r = t.onFinish;
+    if (r != null) {
+      r.run();
+    }
   }
 }

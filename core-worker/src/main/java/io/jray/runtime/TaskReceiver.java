@@ -107,17 +107,41 @@ final class TaskReceiver {
     }
   }
 
-  /** A pushed task; {@code cancelled} is guarded by {@link TaskReceiver#lock}. */
+  /** A pushed task or actor call, or GCS's request to become an actor; {@code cancelled} is guarded by {@link TaskReceiver#lock}. */
   private static final class Work {
     final TaskSpec spec;
     final ResultSink sink;
+    /** Set for GCS's request to become an actor (spec and sink are null then). */
+    final Creation creation;
     boolean cancelled;
 
     Work(TaskSpec spec, ResultSink sink) {
+      this(spec, sink, null);
+    }
+
+    Work(TaskSpec spec, ResultSink sink, Creation creation) {
       this.spec = spec;
       this.sink = sink;
+      this.creation = creation;
     }
   }
+
+  private record Creation(io.jray.proto.CreateActorRequest request,
+      StreamObserver<io.jray.proto.CreateActorReply> reply) {}
+
+  /** Thrown through user code by {@code JRay.exitActor()}; never seen outside the receiver. */
+  static final class ActorExit extends Error {
+    private static final long serialVersionUID = 1L;
+
+    ActorExit() {
+      super("JRay.exitActor()", null, false, false);
+    }
+  }
+
+  /** The actor this worker hosts, or null: set once its constructor returned. */
+  private volatile ActorHost actor;
+  /** Tells GCS the actor ended itself, then ends the process; run after the exiting call's reply is out. */
+  private final java.util.function.Consumer<ActorHost> actorExited;
 
   /** How long a worker told to exit by a forced cancel waits for its raylet to stop it before it halts. */
   private static final long FORCED_EXIT_GRACE_MS = 3_000;
@@ -147,7 +171,9 @@ final class TaskReceiver {
    * a moment before the worker has read its registration reply and mapped the store.
    */
   TaskReceiver(WorkerId worker, ObjectReader reader, ReferenceCounter refs, StoredObjects stored, CurrentTask current,
-      CountDownLatch registered, Runnable wentIdle, Children children) {
+      CountDownLatch registered, Runnable wentIdle, Children children,
+      java.util.function.Consumer<ActorHost> actorExited) {
+    this.actorExited = actorExited;
     this.workerId = ProtoIds.bytes(worker);
     this.reader = reader;
     this.refs = refs;
@@ -220,6 +246,16 @@ final class TaskReceiver {
     }
   }
 
+  /** GCS asks this (leased) worker to become an actor; answered once the constructor ran. */
+  void createActor(io.jray.proto.CreateActorRequest req, StreamObserver<io.jray.proto.CreateActorReply> reply) {
+    queue.add(new Work(null, null, new Creation(req, reply)));
+  }
+
+  /** The actor hosted here, or null. */
+  ActorHost actor() {
+    return actor;
+  }
+
   private void run() {
     try {
       registered.await();
@@ -234,6 +270,27 @@ final class TaskReceiver {
         return;
       }
       running = true;
+      if (w.creation != null) {
+        construct(w.creation);
+        running = false;
+        continue;
+      }
+      ActorHost host = actor;
+      if (host != null && host.pool != null && !w.spec.getActorId().isEmpty()) {
+        boolean skip;
+        synchronized (lock) {
+          skip = w.cancelled || exiting;
+          works.remove(w.spec.getTaskId(), w); // a cancel reaches a concurrent actor's call only before this
+        }
+        if (skip) {
+          w.sink.add(notStarted(w.spec));
+          w.sink.flush();
+        } else {
+          dispatch(host, w);
+        }
+        running = false;
+        continue;
+      }
       boolean start;
       synchronized (lock) {
         start = !w.cancelled && !exiting;
@@ -242,7 +299,20 @@ final class TaskReceiver {
           current.enter(ProtoIds.taskId(w.spec.getTaskId()));
         }
       }
-      TaskResult r = start ? execute(w.spec) : notStarted(w.spec);
+      TaskResult r;
+      try {
+        r = start ? execute(w.spec) : notStarted(w.spec);
+      } catch (ActorExit e) {
+        synchronized (lock) {
+          runningWork = null;
+          current.exit();
+          works.remove(w.spec.getTaskId(), w);
+        }
+        w.sink.add(exitResult(w.spec));
+        w.sink.flush();
+        actorExited.accept(host);
+        return;
+      }
       boolean answer;
       synchronized (lock) {
         if (start) {
@@ -269,31 +339,151 @@ final class TaskReceiver {
     }
   }
 
+  /** A call of a concurrent actor: started now on its pool, its result sent when it ends. */
+  private void dispatch(ActorHost host, Work w) {
+    host.pool.execute(() -> {
+      TaskResult r;
+      current.enter(ProtoIds.taskId(w.spec.getTaskId()));
+      try {
+        r = execute(w.spec);
+      } catch (ActorExit e) {
+        synchronized (w.sink) {
+          w.sink.add(exitResult(w.spec));
+          w.sink.flush();
+        }
+        actorExited.accept(host);
+        return;
+      } finally {
+        current.exit();
+      }
+      synchronized (w.sink) {
+        w.sink.add(r);
+        w.sink.flush();
+      }
+    });
+  }
+
+  private TaskResult exitResult(TaskSpec spec) {
+    String fnName = spec.getFunction().getClassName() + "." + spec.getFunction().getMethodName();
+    return TaskResult.newBuilder().setTaskId(spec.getTaskId()).setAttempt(spec.getAttempt()).setWorkerId(workerId)
+        .setError(RemoteErrors.of(ErrorInfo.Type.ACTOR_DIED, "actor " + ProtoIds.actorId(spec.getActorId())
+            + " ended itself with JRay.exitActor() in call " + fnName, fnName)).build();
+  }
+
+  /** Runs the actor's constructor on {@code task-executor}; the worker hosts the actor from then on. */
+  private void construct(Creation c) {
+    TaskSpec spec = c.request.getCreation();
+    io.jray.proto.CreateActorReply.Builder reply = io.jray.proto.CreateActorReply.newBuilder();
+    String name = spec.getFunction().getClassName() + "." + spec.getFunction().getMethodName();
+    current.enter(ProtoIds.taskId(spec.getTaskId()));
+    try {
+      if (actor != null) {
+        throw new IllegalStateException("this worker hosts actor " + actor.id + " already");
+      }
+      ActorConstructor ctor = ActorConstructor.forDescriptor(spec.getFunction(),
+          Thread.currentThread().getContextClassLoader());
+      name = ctor.displayName;
+      Object[] args = arguments(spec, name);
+      Object instance;
+      try {
+        instance = ctor.newInstance(args);
+      } catch (InvocationTargetException e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        LOG.warn("actor {}: constructor {} threw {}", ProtoIds.actorId(spec.getActorId()), name, cause.toString());
+        reply.setError(RemoteErrors.fromTaskThrowable(cause, name));
+        return;
+      }
+      actor = new ActorHost(ProtoIds.actorId(spec.getActorId()), instance, c.request.getWasRestarted(),
+          Math.max(1, c.request.getMaxConcurrency()));
+      LOG.info("actor {} ({}) created{}, max concurrency {}", actor.id, instance.getClass().getName(),
+          actor.wasRestarted ? " again after a failure" : "", actor.maxConcurrency);
+    } catch (Throwable e) {
+      LOG.warn("actor {}: constructor {} could not run: {}", ProtoIds.actorId(spec.getActorId()), name, e.toString());
+      reply.setError(RemoteErrors.fromTaskThrowable(e, name));
+    } finally {
+      current.exit();
+      try {
+        c.reply.onNext(reply.build());
+        c.reply.onCompleted();
+      } catch (RuntimeException e) {
+        LOG.debug("GCS went away before the actor's creation was answered: {}", e.toString());
+      }
+    }
+  }
+
+  /** Decodes a task's or constructor's arguments; a lost stored one throws {@link LostArgument}. */
+  private Object[] arguments(TaskSpec spec, String fnName) {
+    Object[] args = new Object[spec.getArgsCount()];
+    for (int i = 0; i < args.length; i++) {
+      TaskArg a = spec.getArgs(i);
+      try {
+        args[i] = a.hasReference() ? reader.getByReference(a.getReference())
+            : refs.decoding(() -> ObjectCodec.decode(a.getInlineValue().toByteArray()));
+      } catch (io.jray.api.exception.ObjectLostException e) {
+        throw new LostArgument(i, a, e);
+      }
+    }
+    return args;
+  }
+
+  /** A stored argument could not be fetched: its owner may make it again and push the task once more. */
+  private static final class LostArgument extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final int index;
+    final transient TaskArg arg;
+
+    LostArgument(int index, TaskArg arg, io.jray.api.exception.ObjectLostException cause) {
+      super(cause.getMessage(), cause, false, false);
+      this.index = index;
+      this.arg = arg;
+    }
+  }
+
   private TaskResult execute(TaskSpec spec) {
+    if (!spec.getActorId().isEmpty() && spec.getSequenceNumber() == 0) {
+      // one line per caller stream: where a caller's numbering starts (again, after a restart)
+      LOG.info("actor {}: calls of caller {} start with task {} (attempt {})", ProtoIds.actorId(spec.getActorId()),
+          ProtoIds.workerId(spec.getOwner().getWorkerId()), ProtoIds.taskId(spec.getTaskId()), spec.getAttempt());
+    }
     TaskId taskId = ProtoIds.taskId(spec.getTaskId());
     TaskResult.Builder r = TaskResult.newBuilder().setTaskId(spec.getTaskId()).setAttempt(spec.getAttempt())
         .setWorkerId(workerId);
     String fnName = spec.getFunction().getClassName() + "." + spec.getFunction().getMethodName();
     try {
-      RemoteFunction fn = RemoteFunction.forDescriptor(spec.getFunction(), Thread.currentThread().getContextClassLoader());
-      Object[] args = new Object[spec.getArgsCount()];
-      for (int i = 0; i < args.length; i++) {
-        TaskArg a = spec.getArgs(i);
-        try {
-          args[i] = a.hasReference() ? reader.getByReference(a.getReference())
-              : refs.decoding(() -> ObjectCodec.decode(a.getInlineValue().toByteArray()));
-        } catch (io.jray.api.exception.ObjectLostException e) {
-          // the owner may be able to make it again and then run this task once more
-          LOG.info("task {} ({}): argument {} is lost: {}", taskId, fnName, i, e.getMessage());
-          return r.setError(RemoteErrors.of(ErrorInfo.Type.OBJECT_LOST, "argument " + i + " of " + fnName + ": "
-              + e.getMessage(), fnName).toBuilder().setLostObjectId(a.getReference().getObjectId())).build();
+      java.lang.reflect.Method method;
+      Object target;
+      if (spec.getActorId().isEmpty()) {
+        RemoteFunction fn = RemoteFunction.forDescriptor(spec.getFunction(),
+            Thread.currentThread().getContextClassLoader());
+        method = fn.method;
+        target = null;
+      } else {
+        ActorHost host = actor;
+        if (host == null || !ProtoIds.bytes(host.id).equals(spec.getActorId())) {
+          return r.setError(RemoteErrors.of(ErrorInfo.Type.ACTOR_DIED, "worker " + ProtoIds.workerId(workerId)
+              + " does not host actor " + ProtoIds.actorId(spec.getActorId()), fnName)).build();
         }
+        method = ActorMethod.resolve(host.instance, spec.getFunction());
+        target = host.instance;
+      }
+      boolean returnsVoid = method.getReturnType() == void.class;
+      Object[] args;
+      try {
+        args = arguments(spec, fnName);
+      } catch (LostArgument e) {
+        // the owner may be able to make it again and then run this task once more
+        LOG.info("task {} ({}): argument {} is lost: {}", taskId, fnName, e.index, e.getMessage());
+        return r.setError(RemoteErrors.of(ErrorInfo.Type.OBJECT_LOST, "argument " + e.index + " of " + fnName + ": "
+            + e.getMessage(), fnName).toBuilder().setLostObjectId(e.arg.getReference().getObjectId())).build();
       }
       Object result;
       try {
-        result = fn.method.invoke(null, args);
+        result = method.invoke(target, args);
       } catch (InvocationTargetException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
+        if (cause instanceof ActorExit exit) {
+          throw exit;
+        }
         LOG.info("task {} ({}) threw {}", taskId, fnName, cause.toString());
         return r.setError(RemoteErrors.fromTaskThrowable(cause, fnName)).build();
       }
@@ -302,7 +492,7 @@ final class TaskReceiver {
       java.util.List<io.jray.api.ObjectRef<?>> contained = new java.util.ArrayList<>(0);
       try {
         where = stored.storeIfLarge(ProtoIds.objectId(spec.getReturnObjectId()),
-            fn.returnsVoid ? null : result, inline, contained, spec.getOwner());
+            returnsVoid ? null : result, inline, contained, spec.getOwner());
       } catch (io.jray.api.exception.ObjectStoreFullException e) {
         return r.setError(RemoteErrors.of(ErrorInfo.Type.OBJECT_STORE_FULL, "the return value of " + fnName
             + " does not fit: " + e.getMessage(), fnName)).build();
@@ -321,6 +511,8 @@ final class TaskReceiver {
         r.addContainedRefs(ref);
       }
       return where != null ? r.setStored(where).build() : r.setValue(ByteString.copyFrom(inline[0])).build();
+    } catch (ActorExit e) {
+      throw e;
     } catch (io.jray.api.exception.JRayException e) {
       // an argument could not be fetched: the task fails with that cause
       return r.setError(RemoteErrors.fromTaskThrowable(e, fnName)).build();

@@ -49,9 +49,11 @@ public final class WorkerMain {
             .build());
     ch.shutdownNow();
     cw.attachStore(registered.getStore());
-    cw.ready();
     // never closed: the worker lives as long as its JVM
-    new DeathSubscription(new GcsClient(args.required("gcs-address"), token), cw, "worker-" + workerId);
+    GcsClient gcs = new GcsClient(args.required("gcs-address"), token);
+    cw.attachGcs(gcs);
+    cw.ready();
+    new DeathSubscription(gcs, cw, "worker-" + workerId);
     LOG.info("worker {} of job {} registered with raylet {}", workerId, jobId, args.required("raylet-address"));
     long rayletPid = Long.parseLong(args.required("raylet-pid"));
     // A worker without its raylet is an orphan: nobody can lease it, nobody will stop it.

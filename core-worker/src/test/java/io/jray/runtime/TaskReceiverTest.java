@@ -113,7 +113,8 @@ class TaskReceiverTest {
     CountDownLatch registered = new CountDownLatch(1);
     registered.countDown();
     receiver = new TaskReceiver(WorkerId.random(), reader, refs, stored, current, registered, () -> { },
-        (parent, force) -> childrenCancelled.add(ProtoIds.taskId(parent).hex() + (force ? " force" : "")));
+        (parent, force) -> childrenCancelled.add(ProtoIds.taskId(parent).hex() + (force ? " force" : "")),
+        host -> { });
     sink = new TaskReceiver.ResultSink(new StreamObserver<PushTaskReply>() {
       @Override
       public void onNext(PushTaskReply r) {

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "jray", mixinStandardHelpOptions = true, version = "JRay 0.1.0",
     description = "Start, inspect and use a JRay cluster.",
-    subcommands = {StartCommand.class, StopCommand.class, StatusCommand.class, SubmitCommand.class,
+    subcommands = {StartCommand.class, StopCommand.class, StatusCommand.class, ListCommand.class, SubmitCommand.class,
         ClasspathCommand.class, DemoCommand.class, MicrobenchmarkCommand.class, ConfigCommand.class})
 public final class JRayCli implements Runnable {
   @CommandLine.Spec

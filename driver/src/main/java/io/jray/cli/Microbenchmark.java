@@ -1,5 +1,6 @@
 package io.jray.cli;
 
+import io.jray.api.ActorHandle;
 import io.jray.api.JRay;
 import io.jray.api.ObjectRef;
 import java.time.Duration;
@@ -28,6 +29,11 @@ public final class Microbenchmark {
       "single_client_tasks_async",
       MultiClientBenchmark.NAME,
       "single_client_tasks_and_get_batch",
+      "1_1_actor_calls_sync",
+      "1_1_actor_calls_async",
+      "1_1_actor_calls_concurrent",
+      "n_n_actor_calls_async",
+      "actor_creation_per_second",
       "single_client_put_calls",
       "single_client_get_calls",
       "single_client_put_calls_1mib",
@@ -43,6 +49,12 @@ public final class Microbenchmark {
 
   /** Tasks kept in flight by {@code single_client_tasks_async}, as in Ray. */
   static final int ASYNC_TASKS_IN_FLIGHT = 1000;
+
+  /** Actor calls kept in flight by the async actor metrics, as in Ray. */
+  static final int ACTOR_CALLS_IN_FLIGHT = 1000;
+
+  /** Actors made per round of {@code actor_creation_per_second}. */
+  static final int ACTORS_PER_ROUND = 4;
 
   /** Tasks per batch of {@code single_client_tasks_and_get_batch}, as in Ray. */
   static final int GET_BATCH_SIZE = 1000;
@@ -167,6 +179,56 @@ public final class Microbenchmark {
         submitAndGet(GET_BATCH_SIZE);
         return 1;
       });
+      // Ray's ray_perf.py: one actor, one call at a time.
+      case "1_1_actor_calls_sync" -> {
+        ActorHandle<BenchActor> a = actor(1);
+        yield new Metric("calls/s", () -> {
+          a.task(BenchActor::noop).remote().get();
+          return 1;
+        });
+      }
+      // 1000 calls in flight, then their results.
+      case "1_1_actor_calls_async" -> {
+        ActorHandle<BenchActor> a = actor(1);
+        yield new Metric("calls/s", () -> callAndGet(a, ACTOR_CALLS_IN_FLIGHT));
+      }
+      // The same on an actor running 16 calls at once.
+      case "1_1_actor_calls_concurrent" -> {
+        ActorHandle<BenchActor> a = actor(16);
+        yield new Metric("calls/s", () -> callAndGet(a, ACTOR_CALLS_IN_FLIGHT));
+      }
+      // As in Ray: one actor per CPU, each called by a task of its own, 1000 calls per round.
+      case "n_n_actor_calls_async" -> {
+        int n = Math.max(2, Runtime.getRuntime().availableProcessors());
+        List<ActorHandle<BenchActor>> actors = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          actors.add(actor(1));
+        }
+        yield new Metric("calls/s", () -> {
+          List<ObjectRef<Integer>> clients = new ArrayList<>(n);
+          for (ActorHandle<BenchActor> a : actors) {
+            clients.add(JRay.task(BenchActor::callActor, a, ACTOR_CALLS_IN_FLIGHT).remote());
+          }
+          long calls = 0;
+          for (int c : JRay.get(clients)) {
+            calls += c;
+          }
+          return calls;
+        });
+      }
+      // Actors created until each answers a call, then killed: creation end to end, JVM start included.
+      case "actor_creation_per_second" -> new Metric("actors/s", () -> {
+        List<ActorHandle<BenchActor>> made = new ArrayList<>(ACTORS_PER_ROUND);
+        List<ObjectRef<Integer>> pings = new ArrayList<>(ACTORS_PER_ROUND);
+        for (int i = 0; i < ACTORS_PER_ROUND; i++) {
+          ActorHandle<BenchActor> a = JRay.actor(BenchActor::new).remote();
+          made.add(a);
+          pings.add(a.task(BenchActor::noop).remote());
+        }
+        JRay.get(pings);
+        made.forEach(ActorHandle::kill);
+        return ACTORS_PER_ROUND;
+      });
       case "single_client_put_calls" -> new Metric("calls/s", () -> {
         for (int i = 0; i < CALLS_PER_CHECK; i++) {
           JRay.put(0);
@@ -289,6 +351,22 @@ public final class Microbenchmark {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /** An actor for the actor metrics, alive (it answered a call) before the clock starts. */
+  private static ActorHandle<BenchActor> actor(int maxConcurrency) {
+    ActorHandle<BenchActor> a = JRay.actor(BenchActor::new).setMaxConcurrency(maxConcurrency).remote();
+    a.task(BenchActor::noop).remote().get();
+    return a;
+  }
+
+  static long callAndGet(ActorHandle<BenchActor> a, int calls) {
+    List<ObjectRef<Integer>> refs = new ArrayList<>(calls);
+    for (int i = 0; i < calls; i++) {
+      refs.add(a.task(BenchActor::noop).remote());
+    }
+    JRay.get(refs);
+    return calls;
   }
 
   static long submitAndGet(int tasks) {

@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.jray.common.gcs.GcsClient;
 import io.jray.common.gcs.GcsUnavailableException;
 import io.jray.common.grpc.Rpc;
+import io.jray.proto.ActorInfo;
 import io.jray.proto.GetNodeStatsReply;
 import io.jray.proto.GetNodeStatsRequest;
 import io.jray.proto.JobInfo;
@@ -36,11 +37,13 @@ final class StatusCommand implements Callable<Integer> {
     try (GcsClient client = new GcsClient(t.address(), t.token())) {
       List<NodeInfo> nodes;
       List<JobInfo> jobs;
+      List<ActorInfo> actors;
       try {
         // a look, not a wait: one attempt, and a stopped cluster is reported at once as before
         GcsClient gcs = client.withReconnectTimeout(Duration.ZERO);
         nodes = gcs.allNodes();
         jobs = gcs.allJobs();
+        actors = gcs.allActors(null);
       } catch (GcsUnavailableException e) {
         throw e.lastStatus().asRuntimeException();
       }
@@ -99,6 +102,16 @@ final class StatusCommand implements Callable<Integer> {
       for (JobInfo j : jobs) {
         if (j.getState() == JobInfo.State.RUNNING) {
           System.out.println("  job " + ProtoIds.jobId(j.getJobId()) + "  driver pid " + j.getDriverPid());
+        }
+      }
+      Map<ActorInfo.State, Integer> byState = new TreeMap<>();
+      actors.forEach(a -> byState.merge(a.getState(), 1, Integer::sum));
+      System.out.println("Actors: " + (byState.isEmpty() ? "none" : byState) + " (jray list actors for details)");
+      for (ActorInfo a : actors) {
+        if (a.getState() != ActorInfo.State.DEAD) {
+          System.out.println("  actor " + ProtoIds.actorId(a.getActorId()) + "  " + a.getState() + "  "
+              + a.getClassName() + (a.getName().isEmpty() ? "" : " '" + a.getName() + "'")
+              + (a.getPendingReason().isEmpty() ? "" : "  pending: " + a.getPendingReason()));
         }
       }
     }

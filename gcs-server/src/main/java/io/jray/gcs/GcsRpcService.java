@@ -8,6 +8,7 @@ import static io.jray.common.grpc.LoopCall.require;
 import com.google.protobuf.ByteString;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.jray.api.ActorId;
 import io.jray.api.JobId;
 import io.jray.api.NodeId;
 import io.jray.api.WorkerId;
@@ -35,13 +36,15 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
   private final HealthChecker health;
   private final ResourceView resources;
   private final PackageStore packages;
+  private final ActorManager actors;
 
   /** Most deaths one GetWorkerDeaths returns, and how many when the request names no limit. */
   static final int MAX_DEATHS_PER_CALL = 10_000;
   static final int DEFAULT_DEATHS_PER_CALL = 1_000;
 
   GcsRpcService(EventLoop loop, NodeTable nodes, JobTable jobs, InternalKv kv, WorkerDeathTable deaths,
-      Publisher publisher, HealthChecker health, ResourceView resources, PackageStore packages) {
+      Publisher publisher, HealthChecker health, ResourceView resources, PackageStore packages, ActorManager actors) {
+    this.actors = actors;
     this.deaths = deaths;
     this.resources = resources;
     this.packages = packages;
@@ -125,7 +128,9 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
       if (jobs.get(req.getJobId()) == null) {
         throw notFound("unknown job " + ProtoIds.jobId(req.getJobId()));
       }
-      jobs.finish(req.getJobId(), req.getReason().isBlank() ? "driver finished" : req.getReason());
+      if (jobs.finish(req.getJobId(), req.getReason().isBlank() ? "driver finished" : req.getReason())) {
+        actors.jobFinished(req.getJobId());
+      }
       return MarkJobFinishedReply.getDefaultInstance();
     });
   }
@@ -239,6 +244,7 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
           NodeTable.hex(d.getNodeId()), d.getReason());
       deaths.add(d);
       publisher.publish(PubMessage.newBuilder().setWorkerDeath(d).build());
+      actors.workerDied(d.getWorkerId(), d.getReason());
       return ReportWorkerDeathReply.getDefaultInstance();
     });
   }
@@ -277,6 +283,126 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
       jobs.all().forEach(j -> snapshot.add(PubMessage.newBuilder().setJob(j).build()));
       resources.all().forEach(r -> snapshot.add(PubMessage.newBuilder().setResources(r).build()));
       publisher.add(s, channels, snapshot);
+    });
+  }
+
+  // ---- actors -------------------------------------------------------------------------------
+
+  private static void checkActorId(ByteString id) {
+    require(id.size() == ActorId.SIZE, "actor_id must be " + ActorId.SIZE + " bytes, got " + id.size());
+  }
+
+  /** Everything a registration or creation must carry; a bad one changes nothing. */
+  private static void checkActor(ActorInfo a, boolean withCreation) {
+    checkActorId(a.getActorId());
+    checkJobId(a.getJobId());
+    require(!a.getClassName().isBlank(), "class_name is empty");
+    require(a.getName().isEmpty() || !a.getName().isBlank(), "name must not be blank");
+    require(a.getName().length() <= 256, "name must be at most 256 characters");
+    require(a.getMaxRestarts() >= -1, "max_restarts must be >= -1, got " + a.getMaxRestarts());
+    require(a.getMaxTaskRetries() >= -1, "max_task_retries must be >= -1, got " + a.getMaxTaskRetries());
+    require(a.getMaxConcurrency() >= 1, "max_concurrency must be >= 1, got " + a.getMaxConcurrency());
+    require(a.getMaxPendingCalls() >= 1, "max_pending_calls must be >= 1, got " + a.getMaxPendingCalls());
+    for (var m : java.util.List.of(a.getResourcesMap(), a.getPlacementResourcesMap())) {
+      for (var e : m.entrySet()) {
+        require(!e.getKey().isBlank() && Double.isFinite(e.getValue()) && e.getValue() >= 0,
+            "resource " + e.getKey() + " must have a finite amount >= 0, got " + e.getValue());
+      }
+    }
+    require(a.hasOwner() && (a.getDetached() || a.getOwner().getWorkerId().size() == WorkerId.SIZE),
+        "owner.worker_id must be " + WorkerId.SIZE + " bytes for a non-detached actor");
+    if (withCreation) {
+      require(a.hasCreation() && a.getCreation().getActorCreation(), "creation is missing or not an actor creation");
+      require(a.getCreation().getActorId().equals(a.getActorId()), "creation.actor_id differs from actor_id");
+      require(!a.getCreation().getFunction().getClassName().isBlank(), "creation.function names no class");
+    }
+  }
+
+  @Override
+  public void registerActor(RegisterActorRequest req, StreamObserver<RegisterActorReply> reply) {
+    answer(loop, reply, () -> {
+      checkActor(req.getActor(), false);
+      try {
+        actors.register(req.getActor());
+      } catch (IllegalArgumentException e) {
+        throw io.grpc.Status.ALREADY_EXISTS.withDescription(e.getMessage()).asRuntimeException();
+      }
+      return RegisterActorReply.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void createActor(CreateActorGcsRequest req, StreamObserver<CreateActorGcsReply> reply) {
+    answer(loop, reply, () -> {
+      checkActor(req.getActor(), true);
+      try {
+        actors.create(req.getActor());
+      } catch (IllegalArgumentException e) {
+        throw io.grpc.Status.ALREADY_EXISTS.withDescription(e.getMessage()).asRuntimeException();
+      }
+      return CreateActorGcsReply.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void killActor(KillActorRequest req, StreamObserver<KillActorReply> reply) {
+    answer(loop, reply, () -> {
+      checkActorId(req.getActorId());
+      if (!actors.kill(req.getActorId(), req.getNoRestart(), req.getReason(), req.getOutOfScope(),
+          req.getExitingItself())) {
+        throw notFound("unknown actor " + ActorManager.hex(req.getActorId()));
+      }
+      return KillActorReply.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void getActor(GetActorRequest req, StreamObserver<GetActorReply> reply) {
+    loop.execute(() -> {
+      try {
+        checkActorId(req.getActorId());
+        require(req.getTimeoutMs() >= 0, "timeout_ms must be >= 0");
+      } catch (io.grpc.StatusRuntimeException e) {
+        reply.onError(e);
+        return;
+      }
+      if (!req.getWaitForChange()) {
+        ActorInfo a = actors.table().get(req.getActorId());
+        reply.onNext(a == null ? GetActorReply.newBuilder().setFound(false).build()
+            : GetActorReply.newBuilder().setFound(true).setActor(a).build());
+        reply.onCompleted();
+        return;
+      }
+      long timeout = Math.min(Math.max(req.getTimeoutMs(), 1), 60_000);
+      actors.table().await(req.getActorId(), req.getKnownState(), req.getKnownRestarts(), reply,
+          r -> loop.schedule(r, timeout));
+    });
+  }
+
+  @Override
+  public void getNamedActor(GetNamedActorRequest req, StreamObserver<GetNamedActorReply> reply) {
+    answer(loop, reply, () -> {
+      require(!req.getName().isBlank(), "name is empty");
+      ActorInfo a = actors.table().named(req.getName());
+      return a == null ? GetNamedActorReply.newBuilder().setFound(false).build()
+          : GetNamedActorReply.newBuilder().setFound(true).setActor(a).build();
+    });
+  }
+
+  @Override
+  public void getAllActors(GetAllActorsRequest req, StreamObserver<GetAllActorsReply> reply) {
+    answer(loop, reply, () -> {
+      if (!req.getJobId().isEmpty()) {
+        checkJobId(req.getJobId());
+      }
+      GetAllActorsReply.Builder b = GetAllActorsReply.newBuilder();
+      for (ActorInfo a : actors.table().all()) {
+        if (req.getJobId().isEmpty() || a.getJobId().equals(req.getJobId())) {
+          // the constructor call is GCS's own business, and can be large
+          b.addActors(a.toBuilder().clearCreation());
+        }
+      }
+      return b.build();
     });
   }
 }

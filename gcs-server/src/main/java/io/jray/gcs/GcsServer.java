@@ -1,5 +1,10 @@
 package io.jray.gcs;
 
+import io.jray.api.WorkerId;
+import io.jray.common.grpc.ChannelPool;
+import io.jray.common.proto.ProtoIds;
+import io.jray.proto.Address;
+
 import io.grpc.Server;
 import io.jray.common.concurrent.EventLoop;
 import io.jray.common.config.JRayConfig;
@@ -56,13 +61,24 @@ final class GcsServer implements AutoCloseable {
         try {
           Publisher publisher = new Publisher();
           ResourceView resources = new ResourceView(publisher);
-          NodeTable nodes = new NodeTable(storage, publisher, resources::nodeDead);
+          ChannelPool channels = new ChannelPool(token);
+          ActorManager[] actors = new ActorManager[1];
+          NodeTable nodes = new NodeTable(storage, publisher, (id, why) -> {
+            resources.nodeDead(id);
+            actors[0].nodeDied(id, why);
+          });
           JobTable jobs = new JobTable(storage, publisher);
+          ActorTable actorTable = new ActorTable(storage);
+          // GCS holds actors' leases: raylets know the holder by this id, which never dies
+          Address self = Address.newBuilder().setWorkerId(ProtoIds.bytes(WorkerId.random())).build();
+          actors[0] = new ActorManager(actorTable, new ActorScheduler(loop, channels, nodes, resources, self,
+              actorTable::get), channels);
+          actors[0].resume();
           HealthChecker health = new HealthChecker(loop, nodes, token, settings.healthPeriodMs(),
               settings.healthTimeoutMs(), settings.healthThreshold());
           built.complete(new GcsRpcService(loop, nodes, jobs, new InternalKv(storage),
               new WorkerDeathTable(storage, settings.workerDeathsMax()), publisher, health, resources,
-              new PackageStore(storage, settings.jobCodeMaxBytes())));
+              new PackageStore(storage, settings.jobCodeMaxBytes()), actors[0]));
         } catch (RuntimeException e) {
           built.completeExceptionally(e);
         }

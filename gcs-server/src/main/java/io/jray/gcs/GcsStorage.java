@@ -36,7 +36,9 @@ public final class GcsStorage implements AutoCloseable {
     /** Users' keys ({@link InternalKv}) and GCS's own counters, each under its own key prefix. */
     KV("kv"),
     PACKAGES("packages"),
-    WORKER_DEATHS("worker_deaths");
+    WORKER_DEATHS("worker_deaths"),
+    /** Every actor, alive or dead, with its name and its constructor call (to restart it). */
+    ACTORS("actors");
 
     final String cf;
 

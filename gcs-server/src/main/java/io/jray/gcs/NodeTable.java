@@ -5,7 +5,6 @@ import io.jray.proto.NodeInfo;
 import io.jray.proto.PubMessage;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,9 +18,9 @@ final class NodeTable {
   private static final Logger LOG = LoggerFactory.getLogger(NodeTable.class);
   private final Publisher publisher;
   private final CachedTable<ByteString, NodeInfo> nodes;
-  private final Consumer<ByteString> onDeath;
+  private final java.util.function.BiConsumer<ByteString, String> onDeath;
 
-  NodeTable(GcsStorage storage, Publisher publisher, Consumer<ByteString> onDeath) {
+  NodeTable(GcsStorage storage, Publisher publisher, java.util.function.BiConsumer<ByteString, String> onDeath) {
     this.onDeath = onDeath;
     this.publisher = publisher;
     this.nodes = new CachedTable<>(new PersistentTable<>(storage, GcsStorage.Table.NODES, "", Codec.BYTES,
@@ -42,9 +41,10 @@ final class NodeTable {
     if (n == null || n.getState() == NodeInfo.State.DEAD) {
       return false;
     }
-    onDeath.accept(nodeId);
     save(n.toBuilder().setState(NodeInfo.State.DEAD).setDeathTimeMs(System.currentTimeMillis())
         .setDeathReason(reason).build());
+    // after the DEAD entry is stored, so what reacts (actor restarts) sees the node as dead
+    onDeath.accept(nodeId, reason);
     LOG.warn("node {} marked DEAD: {}", hex(nodeId), reason);
     return true;
   }

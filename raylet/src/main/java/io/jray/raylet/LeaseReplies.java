@@ -25,7 +25,7 @@ interface LeaseReplies {
    * The lease is granted. False when the requester can no longer be told (it went away): then
    * nobody would return the worker, so the scheduler takes the lease back at once.
    */
-  boolean granted(ByteString leaseId, Address worker);
+  boolean granted(ByteString leaseId, Address worker, long pid);
 
   /** Ask that raylet instead; the request ends here. A requester that went away is not an error. */
   void spilledBack(Address raylet);

@@ -45,7 +45,7 @@ final class LeaseScheduler {
 
     private Pending(LeaseRequest request, LeaseReplies out) {
       this.request = request;
-      this.resources = request.resources();
+      this.resources = request.placement();
       this.job = request.job();
       this.out = out;
     }
@@ -60,7 +60,7 @@ final class LeaseScheduler {
    * a job: with one queue for two jobs, a request waiting for its job's worker to start would hold
    * up the other job's requests while that job's idle workers sit there.
    */
-  private record SchedulingClass(JobId job, ResourceSet resources, ByteString function) {}
+  private record SchedulingClass(JobId job, ResourceSet resources, ByteString function, List<String> jvmOptions) {}
 
   private final EventLoop loop;
   private final NodeContext node;
@@ -109,7 +109,7 @@ final class LeaseScheduler {
         return null;
       }
     }
-    SchedulingClass cls = new SchedulingClass(p.job, p.resources, req.function());
+    SchedulingClass cls = new SchedulingClass(p.job, p.resources, req.function(), req.jvmOptions());
     queues.computeIfAbsent(cls, k -> new ArrayDeque<>()).add(p);
     dispatch();
     return p;
@@ -167,7 +167,7 @@ final class LeaseScheduler {
   void dispatch() {
     assert loop.inLoop();
     ResourceSet forStarting = available.copy();
-    Map<JobId, Integer> needWorkers = new HashMap<>();
+    Map<WorkerPool.Kind, Integer> needWorkers = new HashMap<>();
     boolean progress = true;
     while (progress) {
       progress = false;
@@ -194,7 +194,7 @@ final class LeaseScheduler {
         if (!p.resources.fitsIn(available)) {
           continue;
         }
-        WorkerProcess w = pool.popIdle(p.job);
+        WorkerProcess w = pool.popIdle(new WorkerPool.Kind(p.job, cls.jvmOptions()));
         if (w == null) {
           continue;
         }
@@ -215,7 +215,8 @@ final class LeaseScheduler {
           break;
         }
         forStarting.subtract(p.resources);
-        needWorkers.merge(p.job, 1, Integer::sum);
+        needWorkers.merge(new WorkerPool.Kind(p.job, p.request.jvmOptions(),
+            p.request.actor() != null && p.request.actor().detached()), 1, Integer::sum);
       }
     }
     pool.startFor(needWorkers);
@@ -237,14 +238,21 @@ final class LeaseScheduler {
     UUID u = UUID.randomUUID();
     ByteString leaseId = ByteString.copyFrom(java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits())
         .putLong(u.getLeastSignificantBits()).array());
-    Lease lease = new Lease(leaseId, w, p.resources, p.request.owner());
-    available.subtract(p.resources);
+    // an actor may hold less than it needed to be placed (by default 1 CPU to place, none held)
+    Lease lease = new Lease(leaseId, w, p.request.resources(), p.request.owner());
+    available.subtract(p.request.resources());
+    if (p.request.actor() != null) {
+      w.actorId = p.request.actor().actorId();
+      w.detachedActor = p.request.actor().detached();
+      LOG.info("worker {} leased to actor {}{}", w.id, java.util.HexFormat.of().formatHex(w.actorId.toByteArray()),
+          w.detachedActor ? " (detached)" : "");
+    }
     leases.put(leaseId, lease);
     w.lease = lease;
     granted++;
     Address worker = Address.newBuilder().setHost(node.host()).setPort(w.port)
         .setWorkerId(ProtoIds.bytes(w.id)).setNodeId(ProtoIds.bytes(node.nodeId())).build();
-    if (!p.out.granted(leaseId, worker)) {
+    if (!p.out.granted(leaseId, worker, w.pid())) {
       LOG.debug("lease on {} could not be delivered; taking it back", w.id);
       release(lease, false);
     }
@@ -336,13 +344,17 @@ final class LeaseScheduler {
   void jobCodeFailed(JobId job, String why) {
     assert loop.inLoop();
     failQueued(job, LeaseReplies.Failure.CANNOT_START_WORKERS, "node " + node.nodeId() + " cannot start"
-        + " workers of job " + job + ": " + why);
+        + " workers of job " + job + ": " + why, false);
   }
 
-  private void failQueued(JobId job, LeaseReplies.Failure kind, String why) {
+  /** Fails the job's queued requests; {@code spareDetached}: not those of detached actors (they outlive it). */
+  private void failQueued(JobId job, LeaseReplies.Failure kind, String why, boolean spareDetached) {
     for (ArrayDeque<Pending> q : queues.values()) {
       for (Iterator<Pending> it = q.iterator(); it.hasNext(); ) {
         Pending p = it.next();
+        if (spareDetached && p.request.actor() != null && p.request.actor().detached()) {
+          continue;
+        }
         if (p.job.equals(job)) {
           it.remove();
           if (!p.out.withdrawn()) {
@@ -356,9 +368,9 @@ final class LeaseScheduler {
   /** A finished job's queued requests fail at once; its workers are stopped by the pool. */
   void jobFinished(JobId job) {
     assert loop.inLoop();
-    failQueued(job, LeaseReplies.Failure.JOB_FINISHED, "job " + job + " finished");
+    failQueued(job, LeaseReplies.Failure.JOB_FINISHED, "job " + job + " finished", true);
     for (Lease l : List.copyOf(leases.values())) {
-      if (l.worker.jobId.equals(job)) {
+      if (l.worker.jobId.equals(job) && !l.worker.detachedActor) {
         release(l, false);
       }
     }

@@ -25,9 +25,9 @@ final class LeaseStream implements LeaseReplies {
   }
 
   @Override
-  public boolean granted(ByteString leaseId, Address worker) {
+  public boolean granted(ByteString leaseId, Address worker, long pid) {
     try {
-      out.onNext(LeaseUpdate.newBuilder().setGrant(LeaseGrant.newBuilder().setLeaseId(leaseId).setWorker(worker))
+      out.onNext(LeaseUpdate.newBuilder().setGrant(LeaseGrant.newBuilder().setLeaseId(leaseId).setWorker(worker).setPid(pid))
           .build());
       out.onCompleted();
       return true;

@@ -39,6 +39,21 @@ final class WorkerPool {
   record Launch(WorkerId id, JobId job, List<String> jvmOptions, String classPath, List<String> args, Path log,
       Map<String, String> env) {}
 
+  /**
+   * Workers that can serve the same requests: one job's, started with the same extra JVM options.
+   * {@code outlivesJob}: for a detached actor, which may need a worker (a restart) after its job
+   * ended; it does not tell workers apart.
+   */
+  record Kind(JobId job, List<String> jvmOptions, boolean outlivesJob) {
+    Kind(JobId job, List<String> jvmOptions) {
+      this(job, jvmOptions, false);
+    }
+
+    static Kind of(JobId job) {
+      return new Kind(job, List.of());
+    }
+  }
+
   /** The launcher of a real raylet: forks the worker JVM. */
   static Process fork(Launch l) {
     return JvmLauncher.launch(WORKER_MAIN, l.jvmOptions(), l.classPath(), l.args(), l.log(), l.env());
@@ -70,11 +85,11 @@ final class WorkerPool {
     loop.every(() -> stopIdleAbove(Math.max(1, (int) Math.ceil(node.numCpus())), idleKillMs), 1000);
   }
 
-  /** An idle worker of {@code job}, now leased out, or null. */
-  WorkerProcess popIdle(JobId job) {
+  /** An idle worker of that kind, now leased out, or null. */
+  WorkerProcess popIdle(Kind kind) {
     assert loop.inLoop();
     for (WorkerProcess w : workers.values()) {
-      if (w.state == WorkerProcess.State.IDLE && w.jobId.equals(job)) {
+      if (w.state == WorkerProcess.State.IDLE && w.jobId.equals(kind.job()) && w.jvmOptions.equals(kind.jvmOptions())) {
         w.state = WorkerProcess.State.LEASED;
         return w;
       }
@@ -87,7 +102,7 @@ final class WorkerPool {
    * job. Those already starting for the job count against it. At most max(2, CPUs) workers start
    * on the node at once: a burst of requests must not fork more JVMs than the node can start.
    */
-  void startFor(Map<JobId, Integer> waiting) {
+  void startFor(Map<Kind, Integer> waiting) {
     assert loop.inLoop();
     int maxStarting = Math.max(2, (int) Math.ceil(node.numCpus()));
     for (var e : waiting.entrySet()) {
@@ -111,9 +126,9 @@ final class WorkerPool {
     if (!JRayConfig.getBoolean(JRayConfig.WORKER_PRESTART)) {
       return;
     }
-    int n = (int) Math.max(1, Math.floor(node.numCpus())) - starting(job);
+    int n = (int) Math.max(1, Math.floor(node.numCpus())) - starting(Kind.of(job));
     for (int i = 0; i < n; i++) {
-      start(job);
+      start(Kind.of(job));
     }
   }
 
@@ -127,14 +142,15 @@ final class WorkerPool {
     boolean driverHere = j.getDriverNodeId().equals(ProtoIds.bytes(node.nodeId()));
     if (j.getState() == JobInfo.State.RUNNING && !driverHere && JRayConfig.getBoolean(JRayConfig.WORKER_PRESTART)
         && System.currentTimeMillis() - j.getStartTimeMs() < 60_000) {
-      start(ProtoIds.jobId(j.getJobId()));
+      start(Kind.of(ProtoIds.jobId(j.getJobId())));
     }
   }
 
-  private int starting(JobId job) {
+  private int starting(Kind kind) {
     int n = 0;
     for (WorkerProcess w : workers.values()) {
-      if (w.state == WorkerProcess.State.STARTING && w.jobId.equals(job)) {
+      if (w.state == WorkerProcess.State.STARTING && w.jobId.equals(kind.job())
+          && w.jvmOptions.equals(kind.jvmOptions())) {
         n++;
       }
     }
@@ -156,13 +172,14 @@ final class WorkerPool {
    * starts and {@code onIdle} runs when they arrive. Workers run JRay's class path (this raylet's)
    * followed by the job's own jars, fetched from GCS into the node's code cache.
    */
-  private void start(JobId job) {
+  private void start(Kind kind) {
+    JobId job = kind.job();
     JobInfo info = jobs.get(job);
     if (info == null) {
       jobs.fetch(job, () -> onIdle.run());
       return;
     }
-    if (info.getState() == JobInfo.State.FINISHED) {
+    if (info.getState() == JobInfo.State.FINISHED && !kind.outlivesJob()) {
       return;
     }
     JobCodeCache.State codeState = code.state(job, info, onIdle);
@@ -184,6 +201,7 @@ final class WorkerPool {
       jvm.addAll(Arrays.asList(extra.trim().split("\\s+")));
     }
     jvm.addAll(info.getJvmOptionsList());
+    jvm.addAll(kind.jvmOptions());
     List<String> args = List.of("--raylet-address", node.rayletAddress(), "--gcs-address", node.gcsAddress(),
         "--node-id", node.nodeId().hex(), "--worker-id", id.hex(), "--job-id", job.hex(),
         "--session-dir", node.session().path().toString(), "--raylet-pid", Long.toString(ProcessHandle.current().pid()));
@@ -197,7 +215,9 @@ final class WorkerPool {
       return;
     }
     started++;
-    WorkerProcess w = new WorkerProcess(id, job, p);
+    WorkerProcess w = new WorkerProcess(id, job, p, kind.jvmOptions());
+    // a worker for a detached actor of an ended job: stopping the job's workers must spare it
+    w.detachedActor = kind.outlivesJob() && info.getState() == JobInfo.State.FINISHED;
     workers.put(id, w);
     PidFiles.write(node.session(), name, p.pid());
     LOG.info("job {}: starting worker {} (pid {})", job, id, p.pid());
@@ -252,7 +272,7 @@ final class WorkerPool {
   void killJob(JobId job, String why) {
     assert loop.inLoop();
     for (WorkerProcess w : List.copyOf(workers.values())) {
-      if (w.jobId.equals(job)) {
+      if (w.jobId.equals(job) && !w.detachedActor) {
         kill(w, why);
       }
     }

@@ -11,6 +11,12 @@ final class WorkerProcess {
   final WorkerId id;
   final JobId jobId;
   final Process process;
+  /** Started with these JVM options (an actor's own), on top of the job's. */
+  final java.util.List<String> jvmOptions;
+  /** The actor this worker hosts, or null: set when an actor's lease is granted, for good. */
+  com.google.protobuf.ByteString actorId;
+  /** It hosts a detached actor: it outlives its job's driver. */
+  boolean detachedActor;
   State state = State.STARTING;
   int port;
   long idleSinceMs;
@@ -19,9 +25,14 @@ final class WorkerProcess {
   boolean ownsObjects;
 
   WorkerProcess(WorkerId id, JobId jobId, Process process) {
+    this(id, jobId, process, java.util.List.of());
+  }
+
+  WorkerProcess(WorkerId id, JobId jobId, Process process, java.util.List<String> jvmOptions) {
     this.id = id;
     this.jobId = jobId;
     this.process = process;
+    this.jvmOptions = jvmOptions;
   }
 
   long pid() {

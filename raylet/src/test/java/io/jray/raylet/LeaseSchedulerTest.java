@@ -445,7 +445,7 @@ class LeaseSchedulerTest {
     }
 
     @Override
-    public boolean granted(ByteString leaseId, Address worker) {
+    public boolean granted(ByteString leaseId, Address worker, long pid) {
       assertThat(ended()).as("%s answered twice", tag).isFalse();
       this.leaseId = leaseId;
       this.worker = worker;

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.ServiceLoader;
 
 /**
@@ -216,6 +217,29 @@ public final class JRay extends JRayTaskOverloads {
                     + " not by a task; pass the ref a task(...).remote() call returned");
         }
         runtime().cancel(ref, force, recursive);
+    }
+
+    /**
+     * The live actor named {@code name} (names are cluster-wide), or empty if there is none or it
+     * is dead. Works from drivers, tasks and actors. The handle does not keep the actor alive.
+     *
+     * @param <A> the actor's class, as the caller expects it
+     */
+    public static <A> Optional<ActorHandle<A>> getActor(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("Actor name must not be null or blank");
+        }
+        return runtime().getActor(name);
+    }
+
+    /**
+     * Inside an actor method: ends the current call and the actor, for good (no restart). The
+     * caller of the current call and of every later one gets
+     * {@link io.jray.api.exception.ActorDiedException}; the actor's name is released and its
+     * process exits. Throws {@link IllegalStateException} outside an actor.
+     */
+    public static void exitActor() {
+        runtime().exitActor();
     }
 
     /** Where the calling code runs: job, node, worker, task and actor ids. */

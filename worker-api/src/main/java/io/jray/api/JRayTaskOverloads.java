@@ -2,10 +2,10 @@
 package io.jray.api;
 
 /**
- * The {@code task(...)} overloads of {@link JRay}, for arities 0 to 6 where each argument is a
- * value or an {@link ObjectRef} to one, so the compiler checks argument types against the
- * referenced method. Package-private: {@code JRay} extends this class, so they are called (and
- * documented) as {@code JRay.task(...)}.
+ * The {@code task(...)} and {@code actor(...)} overloads of {@link JRay}, for arities 0 to 6 where
+ * each argument is a value or an {@link ObjectRef} to one, so the compiler checks argument types
+ * against the referenced method. Package-private: {@code JRay} extends this class, so they are
+ * called (and documented) as {@code JRay.task(...)} and {@code JRay.actor(...)}.
  */
 abstract class JRayTaskOverloads {
     JRayTaskOverloads() {
@@ -1039,5 +1039,520 @@ abstract class JRayTaskOverloads {
 
     public static <A0, A1, A2, A3, A4, A5> TaskCaller<Void> task(VoidFunc6<A0, A1, A2, A3, A4, A5> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
         return new TaskCaller<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    /** Prepares the creation of an actor by a constructor or static factory of 0 arguments; each argument is a value or an ObjectRef to one. */
+    public static <A> ActorCreator<A> actor(Func0<A> f) {
+        return new ActorCreator<>(f, new Object[]{});
+    }
+
+    /** Prepares the creation of an actor by a constructor or static factory of 1 arguments; each argument is a value or an ObjectRef to one. */
+    public static <A0, A> ActorCreator<A> actor(Func1<A0, A> f, A0 a0) {
+        return new ActorCreator<>(f, new Object[]{a0});
+    }
+
+    public static <A0, A> ActorCreator<A> actor(Func1<A0, A> f, ObjectRef<A0> a0) {
+        return new ActorCreator<>(f, new Object[]{a0});
+    }
+
+    /** Prepares the creation of an actor by a constructor or static factory of 2 arguments; each argument is a value or an ObjectRef to one. */
+    public static <A0, A1, A> ActorCreator<A> actor(Func2<A0, A1, A> f, A0 a0, A1 a1) {
+        return new ActorCreator<>(f, new Object[]{a0, a1});
+    }
+
+    public static <A0, A1, A> ActorCreator<A> actor(Func2<A0, A1, A> f, A0 a0, ObjectRef<A1> a1) {
+        return new ActorCreator<>(f, new Object[]{a0, a1});
+    }
+
+    public static <A0, A1, A> ActorCreator<A> actor(Func2<A0, A1, A> f, ObjectRef<A0> a0, A1 a1) {
+        return new ActorCreator<>(f, new Object[]{a0, a1});
+    }
+
+    public static <A0, A1, A> ActorCreator<A> actor(Func2<A0, A1, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1) {
+        return new ActorCreator<>(f, new Object[]{a0, a1});
+    }
+
+    /** Prepares the creation of an actor by a constructor or static factory of 3 arguments; each argument is a value or an ObjectRef to one. */
+    public static <A0, A1, A2, A> ActorCreator<A> actor(Func3<A0, A1, A2, A> f, A0 a0, A1 a1, A2 a2) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2, A> ActorCreator<A> actor(Func3<A0, A1, A2, A> f, A0 a0, A1 a1, ObjectRef<A2> a2) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2, A> ActorCreator<A> actor(Func3<A0, A1, A2, A> f, A0 a0, ObjectRef<A1> a1, A2 a2) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2, A> ActorCreator<A> actor(Func3<A0, A1, A2, A> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2, A> ActorCreator<A> actor(Func3<A0, A1, A2, A> f, ObjectRef<A0> a0, A1 a1, A2 a2) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2, A> ActorCreator<A> actor(Func3<A0, A1, A2, A> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2, A> ActorCreator<A> actor(Func3<A0, A1, A2, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2});
+    }
+
+    public static <A0, A1, A2, A> ActorCreator<A> actor(Func3<A0, A1, A2, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2});
+    }
+
+    /** Prepares the creation of an actor by a constructor or static factory of 4 arguments; each argument is a value or an ObjectRef to one. */
+    public static <A0, A1, A2, A3, A> ActorCreator<A> actor(Func4<A0, A1, A2, A3, A> f, A0 a0, A1 a1, A2 a2, A3 a3) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, A> ActorCreator<A> actor(Func4<A0, A1, A2, A3, A> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, A> ActorCreator<A> actor(Func4<A0, A1, A2, A3, A> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, A> ActorCreator<A> actor(Func4<A0, A1, A2, A3, A> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, A> ActorCreator<A> actor(Func4<A0, A1, A2, A3, A> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, A> ActorCreator<A> actor(Func4<A0, A1, A2, A3, A> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, A> ActorCreator<A> actor(Func4<A0, A1, A2, A3, A> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, A> ActorCreator<A> actor(Func4<A0, A1, A2, A3, A> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, A> ActorCreator<A> actor(Func4<A0, A1, A2, A3, A> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, A> ActorCreator<A> actor(Func4<A0, A1, A2, A3, A> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, A> ActorCreator<A> actor(Func4<A0, A1, A2, A3, A> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, A> ActorCreator<A> actor(Func4<A0, A1, A2, A3, A> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, A> ActorCreator<A> actor(Func4<A0, A1, A2, A3, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, A> ActorCreator<A> actor(Func4<A0, A1, A2, A3, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, A> ActorCreator<A> actor(Func4<A0, A1, A2, A3, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    public static <A0, A1, A2, A3, A> ActorCreator<A> actor(Func4<A0, A1, A2, A3, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3});
+    }
+
+    /** Prepares the creation of an actor by a constructor or static factory of 5 arguments; each argument is a value or an ObjectRef to one. */
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, A0 a0, A1 a1, A2 a2, A3 a3, A4 a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, A0 a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, A4 a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    public static <A0, A1, A2, A3, A4, A> ActorCreator<A> actor(Func5<A0, A1, A2, A3, A4, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4});
+    }
+
+    /** Prepares the creation of an actor by a constructor or static factory of 6 arguments; each argument is a value or an ObjectRef to one. */
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, A0 a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, A1 a1, A2 a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, A1 a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, A1 a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, A2 a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, A4 a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, A3 a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, A4 a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, A5 a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
+    }
+
+    public static <A0, A1, A2, A3, A4, A5, A> ActorCreator<A> actor(Func6<A0, A1, A2, A3, A4, A5, A> f, ObjectRef<A0> a0, ObjectRef<A1> a1, ObjectRef<A2> a2, ObjectRef<A3> a3, ObjectRef<A4> a4, ObjectRef<A5> a5) {
+        return new ActorCreator<>(f, new Object[]{a0, a1, a2, a3, a4, a5});
     }
 }

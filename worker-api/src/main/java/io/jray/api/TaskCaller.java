@@ -87,7 +87,7 @@ public final class TaskCaller<R> {
         return options;
     }
 
-    private static void checkResource(String name, double amount) {
+    static void checkResource(String name, double amount) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("Resource name must not be null or blank");
         }

@@ -12,7 +12,16 @@ import io.jray.api.NodeId;
 import io.jray.common.config.JRayConfig;
 import io.jray.common.grpc.Rpc;
 import io.jray.common.proto.ProtoIds;
+import io.jray.proto.ActorInfo;
 import io.jray.proto.AddJobRequest;
+import io.jray.proto.CreateActorGcsRequest;
+import io.jray.proto.GetActorReply;
+import io.jray.proto.GetActorRequest;
+import io.jray.proto.GetAllActorsRequest;
+import io.jray.proto.GetNamedActorReply;
+import io.jray.proto.GetNamedActorRequest;
+import io.jray.proto.KillActorRequest;
+import io.jray.proto.RegisterActorRequest;
 import io.jray.proto.FindMissingPackagesRequest;
 import io.jray.proto.GcsServiceGrpc;
 import io.jray.proto.GetAllJobsRequest;
@@ -50,6 +59,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -189,6 +199,96 @@ public final class GcsClient implements AutoCloseable {
   /** True if the key was there. */
   public boolean kvDel(String key) {
     return write("KvDel", s -> s.kvDel(KvDelRequest.newBuilder().setKey(key).build())).getDeleted();
+  }
+
+  // ---- actors
+
+  /**
+   * Registers an actor before its constructor's arguments are known; a taken name throws
+   * {@link IllegalArgumentException} with GCS's message.
+   */
+  public void registerActor(ActorInfo actor) {
+    try {
+      write("RegisterActor", s -> s.registerActor(RegisterActorRequest.newBuilder().setActor(actor).build()));
+    } catch (StatusRuntimeException e) {
+      throw alreadyExists(e);
+    }
+  }
+
+  /** Has GCS place and create a registered actor, its constructor call resolved. */
+  public void createActor(ActorInfo actor) {
+    try {
+      write("CreateActor", s -> s.createActor(CreateActorGcsRequest.newBuilder().setActor(actor).build()));
+    } catch (StatusRuntimeException e) {
+      throw alreadyExists(e);
+    }
+  }
+
+  private static RuntimeException alreadyExists(StatusRuntimeException e) {
+    if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
+      return new IllegalArgumentException(e.getStatus().getDescription(), e);
+    }
+    return e;
+  }
+
+  /** False if GCS does not know the actor. */
+  public boolean killActor(KillActorRequest request) {
+    try {
+      write("KillActor", s -> s.killActor(request));
+      return true;
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** The actor as GCS knows it now, or empty. */
+  public Optional<ActorInfo> getActor(ByteString actorId) {
+    GetActorReply r = read("GetActor", s -> s.getActor(GetActorRequest.newBuilder().setActorId(actorId).build()));
+    return r.getFound() ? Optional.of(r.getActor()) : Optional.empty();
+  }
+
+  /**
+   * Asks GCS to answer once the actor leaves {@code known} (state and restart count) or after
+   * {@code timeoutMs}; {@code answer} gets the reply or the error, on a gRPC thread. Not retried:
+   * the caller polls again.
+   */
+  public void awaitActorChange(ByteString actorId, ActorInfo.State known, int knownRestarts, long timeoutMs,
+      BiConsumer<GetActorReply, Throwable> answer) {
+    GcsServiceGrpc.newStub(channel).withDeadlineAfter(timeoutMs + callTimeoutMs, TimeUnit.MILLISECONDS)
+        .getActor(GetActorRequest.newBuilder().setActorId(actorId).setWaitForChange(true).setKnownState(known)
+            .setKnownRestarts(knownRestarts).setTimeoutMs(timeoutMs).build(), new StreamObserver<>() {
+              @Override
+              public void onNext(GetActorReply r) {
+                answer.accept(r, null);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                answer.accept(null, t);
+              }
+
+              @Override
+              public void onCompleted() {}
+            });
+  }
+
+  /** The live actor with this name, or empty. */
+  public Optional<ActorInfo> getNamedActor(String name) {
+    GetNamedActorReply r = read("GetNamedActor", s -> s.getNamedActor(GetNamedActorRequest.newBuilder().setName(name)
+        .build()));
+    return r.getFound() ? Optional.of(r.getActor()) : Optional.empty();
+  }
+
+  /** Every actor GCS knows (of one job, or all when null), dead ones included. */
+  public List<ActorInfo> allActors(JobId jobOrNull) {
+    GetAllActorsRequest.Builder b = GetAllActorsRequest.newBuilder();
+    if (jobOrNull != null) {
+      b.setJobId(ProtoIds.bytes(jobOrNull));
+    }
+    return read("GetAllActors", s -> s.getAllActors(b.build()).getActorsList());
   }
 
   // ---- resources and deaths

@@ -1,5 +1,9 @@
 package io.jray.api.spi;
 
+import io.jray.api.ActorHandle;
+import io.jray.api.ActorOptions;
+import java.util.Optional;
+
 import io.jray.api.ObjectRef;
 import io.jray.api.RuntimeContext;
 import io.jray.api.TaskOptions;
@@ -35,6 +39,22 @@ public interface JRayRuntime {
      * return, not a put. Returns once the owner has recorded the cancel.
      */
     void cancel(ObjectRef<?> ref, boolean force, boolean recursive);
+
+    /**
+     * Creates an actor. {@code constructor} is a {@code Func} naming a constructor or static
+     * factory; {@code args} as for {@link #submitTask}. A named actor is registered before this
+     * returns.
+     */
+    <A> ActorHandle<A> createActor(Serializable constructor, Object[] args, ActorOptions options);
+
+    /** Sends a call of an actor method; {@code func} names the method, the actor being its first parameter. */
+    <R> ObjectRef<R> submitActorTask(ActorHandle<?> actor, Serializable func, Object[] args, String nameOrNull);
+
+    /** The live actor with this cluster-wide name, if any. */
+    <A> Optional<ActorHandle<A>> getActor(String name);
+
+    /** Inside an actor: ends the current call and the actor, for good. */
+    void exitActor();
 
     RuntimeContext runtimeContext();
 

@@ -1,0 +1,122 @@
+package io.jray.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.jray.api.ActorHandle;
+import io.jray.api.JRay;
+import io.jray.common.process.JvmLauncher;
+import io.jray.common.process.NodeOptions;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Who keeps an actor alive (DESIGN §4 step 6): a detached one outlives its driver until killed; a
+ * non-detached one dies with its owner (exit or kill -9) or when its last handle is collected, and
+ * its name is released. Drivers other than this JVM run in JVMs of their own.
+ */
+class ActorLifetimeIT {
+  @RegisterExtension
+  static final ClusterExtension cluster = ClusterExtension.head(NodeOptions.defaults().withCpus(2)).driver();
+
+  private record Driver(Process process, String line) {}
+
+  private static Driver runDriver(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(JvmLauncher.javaBinary()));
+    cmd.addAll(JvmLauncher.BASE_FLAGS);
+    cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), ActorDriverProgram.class.getName()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("JRAY_ADDRESS", cluster.gcsAddress());
+    pb.environment().put("JRAY_AUTH_TOKEN", cluster.token());
+    Process p = pb.start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    StringBuilder seen = new StringBuilder();
+    String line;
+    while ((line = out.readLine()) != null) {
+      seen.append(line).append('\n');
+      if (line.startsWith("READY ")) {
+        Thread.ofVirtual().start(() -> out.lines().forEach(l -> { }));
+        return new Driver(p, line);
+      }
+    }
+    throw new AssertionError("driver exited before it was ready:\n" + seen);
+  }
+
+  private static long pidOf(Driver d) {
+    return Long.parseLong(d.line().substring(d.line().indexOf("pid=") + 4).trim());
+  }
+
+  private static boolean alive(long pid) {
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  @Test
+  void detachedActorOutlivesItsDriverIsFoundByNameAndKilledForGood() throws Exception {
+    Driver first = runDriver("detached", "keeper");
+    long actorPid = pidOf(first);
+    assertThat(first.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(alive(actorPid)).as("the detached actor's worker outlives its driver").isTrue();
+
+    ActorHandle<TestActors.Counter> found = JRay.<TestActors.Counter>getActor("keeper").orElseThrow();
+    assertThat(found.task(TestActors.Counter::get).remote().get()).isEqualTo(5);
+    Driver second = runDriver("count", "keeper", "300");
+    assertThat(second.line()).contains("ordered=true").contains("last=305");
+    assertThat(second.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+    // its job has ended, yet it restarts after a crash: a fresh instance
+    new ProcessBuilder("kill", "-9", Long.toString(actorPid)).start().waitFor();
+    ActorFaultsIT.awaitRestarted(cluster, found, 1);
+    assertThat(found.task(TestActors.Counter::get).remote().get(Duration.ofSeconds(60))).isZero();
+    assertThat(found.task(TestActors.Counter::wasRestarted).remote().get()).isTrue();
+    long restartedPid = found.task(TestActors.Counter::pid).remote().get();
+
+    found.kill();
+    assertThat(JRay.getActor("keeper")).isEmpty();
+    await().atMost(Duration.ofSeconds(30)).until(() -> !alive(restartedPid));
+  }
+
+  @Test
+  void nonDetachedActorDiesWithItsOwnerDriverAndReleasesItsName() throws Exception {
+    Driver owner = runDriver("owned", "owned-exit", "exit");
+    long actorPid = pidOf(owner);
+    assertThat(owner.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+    await().atMost(Duration.ofSeconds(30)).until(() -> !alive(actorPid));
+    await().atMost(Duration.ofSeconds(10)).until(() -> JRay.getActor("owned-exit").isEmpty());
+  }
+
+  @Test
+  void nonDetachedActorDiesWhenItsOwnerDriverIsKilled() throws Exception {
+    Driver owner = runDriver("owned", "owned-killed", "hang");
+    long actorPid = pidOf(owner);
+    assertThat(JRay.getActor("owned-killed")).isPresent();
+    new ProcessBuilder("kill", "-9", Long.toString(owner.process().pid())).start().waitFor();
+    await().atMost(Duration.ofSeconds(30)).until(() -> !alive(actorPid));
+    assertThat(JRay.getActor("owned-killed")).isEmpty();
+    // the name is free again
+    ActorHandle<TestActors.Counter> again = JRay.actor(TestActors.Counter::new).setName("owned-killed").remote();
+    assertThat(again.task(TestActors.Counter::add, 2).remote().get()).isEqualTo(2);
+    again.kill();
+  }
+
+  @Test
+  void actorWhoseLastHandleIsCollectedIsDestroyed() {
+    long pid = createAndDrop();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      System.gc();
+      return !alive(pid);
+    });
+  }
+
+  private static long createAndDrop() {
+    ActorHandle<TestActors.Counter> c = JRay.actor(TestActors.Counter::new).remote();
+    return c.task(TestActors.Counter::pid).remote().get();
+  }
+}
