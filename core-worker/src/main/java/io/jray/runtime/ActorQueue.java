@@ -136,15 +136,16 @@ final class ActorQueue {
     permits.release();
     Outbox out = new Outbox();
     synchronized (this) {
-      if (!t.cancelled()) {
+      boolean cancelled = t.cancelled();
+      if (!cancelled) {
         mine.remove(t.taskId);
       }
-      if (queued.peekFirst() == t || queued.contains(t)) {
-        queued.remove(t); // failed or cancelled before it was sent
-        pump(out);
-      }
-      if (!t.cancelled()) {
-        inflight.remove(t.taskId); // a cancelled one stays until the cancel is sent and its answer comes
+      if (inflight.containsKey(t.taskId)) {
+        if (!cancelled) {
+          inflight.remove(t.taskId); // a cancelled one stays until the cancel is sent and its answer comes
+        }
+      } else if (queued.remove(t)) {
+        pump(out); // failed or cancelled before it was sent: the calls behind it may go now
       }
     }
     out.run();
@@ -191,6 +192,7 @@ final class ActorQueue {
       connect(out);
     }
     PushTaskRequest.Builder batch = null;
+    long first = nextSequence;
     while (!queued.isEmpty()) {
       PendingTask t = queued.peekFirst();
       if (t.state().isDone()) {
@@ -204,9 +206,10 @@ final class ActorQueue {
       inflight.put(t.taskId, t);
       tasks.running(t);
       if (batch == null) {
-        batch = PushTaskRequest.newBuilder();
+        batch = PushTaskRequest.newBuilder().setFirstSequenceNumber(first);
       }
-      batch.addTasks(t.spec.toBuilder().setAttempt(t.attempt).setSequenceNumber(nextSequence++));
+      batch.addTasks(t.specForAttempt());
+      nextSequence++;
     }
     if (batch != null) {
       ActorStream s = stream;

@@ -1,5 +1,7 @@
 package io.jray.runtime;
 
+import io.jray.proto.TaskSpec;
+
 import io.jray.common.proto.ProtoIds;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -69,6 +71,13 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
             }
             return;
           }
+        }
+        if (r.getFirstSequenceNumber() == 0 && r.getTasksCount() > 0 && !r.getTasks(0).getActorId().isEmpty()) {
+          // one line per caller stream: where a caller's numbering starts (again, after a restart)
+          TaskSpec first = r.getTasks(0);
+          LOG.info("actor {}: calls of caller {} start with task {} (attempt {})", ProtoIds.actorId(first.getActorId()),
+              ProtoIds.workerId(first.getOwner().getWorkerId()), ProtoIds.taskId(first.getTaskId()),
+              first.getAttempt());
         }
         executor.enqueue(r.getTasksList(), sink);
         for (CancelPushedTask c : r.getCancelsList()) {

@@ -440,11 +440,6 @@ final class TaskReceiver {
   }
 
   private TaskResult execute(TaskSpec spec) {
-    if (!spec.getActorId().isEmpty() && spec.getSequenceNumber() == 0) {
-      // one line per caller stream: where a caller's numbering starts (again, after a restart)
-      LOG.info("actor {}: calls of caller {} start with task {} (attempt {})", ProtoIds.actorId(spec.getActorId()),
-          ProtoIds.workerId(spec.getOwner().getWorkerId()), ProtoIds.taskId(spec.getTaskId()), spec.getAttempt());
-    }
     TaskId taskId = ProtoIds.taskId(spec.getTaskId());
     TaskResult.Builder r = TaskResult.newBuilder().setTaskId(spec.getTaskId()).setAttempt(spec.getAttempt())
         .setWorkerId(workerId);

@@ -152,32 +152,11 @@ class ActorsIT {
   }
 
   @Test
-  void everyActorCallWorksFromEightPlainThreadsAtOnce() throws Exception {
+  void everyActorCallWorksFromEightPlainThreadsOfTheDriverAtOnce() throws Exception {
+    // 16 pending calls per caller: the 8 threads' 200 calls also go through the backpressure
     ActorHandle<TestActors.Counter> c = JRay.actor(TestActors.Counter::new).setMaxPendingCalls(16).remote();
-    List<Thread> threads = new ArrayList<>();
-    java.util.concurrent.ConcurrentLinkedQueue<Throwable> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    for (int i = 0; i < 8; i++) {
-      int k = i;
-      threads.add(Thread.ofPlatform().start(() -> {
-        try {
-          ActorHandle<TestActors.Counter> own = JRay.actor(TestActors.Counter::new, k).remote();
-          List<ObjectRef<Integer>> refs = new ArrayList<>();
-          for (int j = 0; j < 100; j++) {
-            refs.add(c.task(TestActors.Counter::add, 1).remote());
-          }
-          JRay.get(refs);
-          assertThat(own.task(TestActors.Counter::add, 1).remote().get()).isEqualTo(k + 1);
-          own.kill();
-        } catch (Throwable e) {
-          errors.add(e);
-        }
-      }));
-    }
-    for (Thread t : threads) {
-      t.join(120_000);
-    }
-    assertThat(errors).isEmpty();
-    assertThat(c.task(TestActors.Counter::get).remote().get()).isEqualTo(800);
+    assertThat(TestActors.fromEightThreads(c)).isEqualTo(200);
+    assertThat(c.task(TestActors.Counter::get).remote().get()).isEqualTo(200);
     c.kill();
   }
 
@@ -224,8 +203,13 @@ class ActorsIT {
     assertThat(c.task(TestActors.Counter::add, 1).remote().get(Duration.ofSeconds(30)))
         .as("interrupted, so the actor serves the next calls long before the minute is up").isEqualTo(2);
     assertThat((System.nanoTime() - start) / 1e9).isLessThan(30);
-    assertThatThrownBy(() -> JRay.cancel(c.task(TestActors.Counter::get).remote(), true, true))
-        .isInstanceOf(IllegalArgumentException.class);
+    // force would kill the actor: refused, for a call that has not finished (one queued behind a slow one)
+    ObjectRef<Integer> slow = c.task(TestActors.Counter::sleepThenAdd, 2000L, 0).remote();
+    ObjectRef<Integer> behind = c.task(TestActors.Counter::get).remote();
+    assertThatThrownBy(() -> JRay.cancel(behind, true, true)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("actor call");
+    assertThat(slow.get(Duration.ofSeconds(30))).isEqualTo(2);
+    assertThat(behind.get(Duration.ofSeconds(30))).as("a refused cancel changes nothing").isEqualTo(2);
     c.kill();
   }
 
@@ -235,5 +219,28 @@ class ActorsIT {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  @Test
+  void theApiWorksFromEightThreadsOfATaskAndOfAnActor() {
+    ActorHandle<TestActors.Counter> c = JRay.actor(TestActors.Counter::new).remote();
+    ActorHandle<TestActors.Counter> host = JRay.actor(TestActors.Counter::new).setMaxConcurrency(2).remote();
+    assertThat(JRay.task(TestActors::fromEightThreads, c).remote().get(Duration.ofMinutes(3))).isEqualTo(200);
+    assertThat(host.task(TestActors.Counter::fromEightThreadsHere, c).remote().get(Duration.ofMinutes(3)))
+        .isEqualTo(200);
+    assertThat(c.task(TestActors.Counter::get).remote().get()).isEqualTo(400);
+    c.kill();
+    host.kill();
+  }
+
+  @Test
+  void actorCallResultsCompleteCompletableFutures() throws Exception {
+    ActorHandle<TestActors.Counter> c = JRay.actor(TestActors.Counter::new, 1).remote();
+    assertThat(c.task(TestActors.Counter::add, 1).remote().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS))
+        .isEqualTo(2);
+    c.kill();
+    assertThat(c.task(TestActors.Counter::get).remote().toCompletableFuture())
+        .failsWithin(Duration.ofSeconds(60)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .withCauseInstanceOf(ActorDiedException.class);
   }
 }

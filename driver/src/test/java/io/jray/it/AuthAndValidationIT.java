@@ -178,4 +178,41 @@ class AuthAndValidationIT {
       ch.shutdownNow();
     }
   }
+
+  @Test
+  void malformedActorRequestsAreRejectedAndChangeNothing() {
+    var stub = GcsServiceGrpc.newBlockingStub(gcs);
+    var before = stub.getAllActors(io.jray.proto.GetAllActorsRequest.getDefaultInstance());
+    ByteString actorId = ByteString.copyFrom(new byte[16]);
+    io.jray.proto.ActorInfo good = io.jray.proto.ActorInfo.newBuilder().setActorId(actorId)
+        .setJobId(ByteString.copyFrom(new byte[] {0, 0, 0, 1})).setClassName("demo.Counter").setMaxConcurrency(1)
+        .setMaxPendingCalls(1).setOwner(io.jray.proto.Address.newBuilder().setWorkerId(ByteString.copyFrom(
+            new byte[16]))).build();
+    assertStatus(() -> stub.registerActor(io.jray.proto.RegisterActorRequest.newBuilder().setActor(good.toBuilder()
+        .setActorId(ByteString.copyFrom(new byte[3]))).build()), Status.Code.INVALID_ARGUMENT, "actor_id must be 16");
+    assertStatus(() -> stub.registerActor(io.jray.proto.RegisterActorRequest.newBuilder().setActor(good.toBuilder()
+        .setClassName("")).build()), Status.Code.INVALID_ARGUMENT, "class_name is empty");
+    assertStatus(() -> stub.registerActor(io.jray.proto.RegisterActorRequest.newBuilder().setActor(good.toBuilder()
+        .setMaxRestarts(-2)).build()), Status.Code.INVALID_ARGUMENT, "max_restarts");
+    assertStatus(() -> stub.registerActor(io.jray.proto.RegisterActorRequest.newBuilder().setActor(good.toBuilder()
+        .putResources("CPU", Double.NaN)).build()), Status.Code.INVALID_ARGUMENT, "finite");
+    assertStatus(() -> stub.createActor(io.jray.proto.CreateActorGcsRequest.newBuilder().setActor(good).build()),
+        Status.Code.INVALID_ARGUMENT, "creation is missing");
+    assertStatus(() -> stub.killActor(io.jray.proto.KillActorRequest.newBuilder().setActorId(actorId).build()),
+        Status.Code.NOT_FOUND, "unknown actor");
+    assertStatus(() -> stub.getActor(io.jray.proto.GetActorRequest.newBuilder().setActorId(ByteString.copyFrom(
+        new byte[2])).build()), Status.Code.INVALID_ARGUMENT, "actor_id must be 16");
+    assertStatus(() -> stub.getNamedActor(io.jray.proto.GetNamedActorRequest.getDefaultInstance()),
+        Status.Code.INVALID_ARGUMENT, "name is empty");
+    assertThat(stub.getAllActors(io.jray.proto.GetAllActorsRequest.getDefaultInstance())).isEqualTo(before);
+
+    // a driver cannot host an actor; a worker is asked only by GCS, and only with a whole request
+    ManagedChannel ch = Rpc.channel("127.0.0.1", driverPort(), cluster.token());
+    try {
+      assertStatus(() -> CoreWorkerServiceGrpc.newBlockingStub(ch).createActor(
+          io.jray.proto.CreateActorRequest.getDefaultInstance()), Status.Code.INVALID_ARGUMENT, "a driver cannot host");
+    } finally {
+      ch.shutdownNow();
+    }
+  }
 }

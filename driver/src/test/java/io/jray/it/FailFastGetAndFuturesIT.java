@@ -60,6 +60,16 @@ class FailFastGetAndFuturesIT {
     }
   }
 
+  /**
+   * Two warm workers before any test, so the times measured are the fail-fast path and not a
+   * JVM start (the issue's "within 2 s"; the assertion's bound stays loose for a loaded machine).
+   */
+  @org.junit.jupiter.api.BeforeAll
+  static void warmTwoWorkers() {
+    JRay.get(List.of(JRay.task(TestTasks::sleepMillis, 1000L).remote(), JRay.task(TestTasks::sleepMillis, 1000L)
+        .remote()), Duration.ofMinutes(2));
+  }
+
   private static long millisSince(long startNanos) {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
   }
@@ -72,6 +82,7 @@ class FailFastGetAndFuturesIT {
       List<ObjectRef<Object>> both = List.of(erased(failing), erased(blocked.ref));
       assertThatThrownBy(() -> JRay.get(both))
           .isInstanceOf(TaskException.class).hasMessageContaining("boom");
+      System.out.println("fail-fast list get raised after " + millisSince(start) + " ms");
       assertThat(millisSince(start)).isLessThan(FAIL_FAST_BOUND_MS);
       assertThat(blocked.stillBlocked()).isTrue();
     }

@@ -70,6 +70,11 @@ final class TestActors {
       JRay.exitActor();
     }
 
+    /** {@link TestActors#fromEightThreads} run inside this actor. */
+    public int fromEightThreadsHere(ActorHandle<Counter> other) throws Exception {
+      return fromEightThreads(other);
+    }
+
     /** Calls another actor through a handle it was given. */
     public int addTo(ActorHandle<Counter> other, int n) {
       return other.task(Counter::add, n).remote().get();
@@ -148,6 +153,48 @@ final class TestActors {
     }
     JRay.get(refs);
     return times;
+  }
+
+  /**
+   * The API from 8 plain threads at once, in whatever process runs this: each calls {@code c} 25
+   * times, puts and gets a value and runs a task; two also create, call and kill an actor.
+   * Returns the calls made to {@code c}.
+   */
+  @Remote
+  public static int fromEightThreads(ActorHandle<Counter> c) throws Exception {
+    List<Thread> threads = new ArrayList<>();
+    java.util.concurrent.ConcurrentLinkedQueue<Throwable> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    for (int i = 0; i < 8; i++) {
+      int k = i;
+      threads.add(Thread.ofPlatform().start(() -> {
+        try {
+          List<ObjectRef<Integer>> refs = new ArrayList<>();
+          for (int j = 0; j < 25; j++) {
+            refs.add(c.task(Counter::add, 1).remote());
+          }
+          JRay.get(refs);
+          if (JRay.put(k).get() != k || JRay.task(TestTasks::increment, k).remote().get() != k + 1) {
+            throw new IllegalStateException("wrong value on thread " + k);
+          }
+          if (k % 4 == 0) { // two of them: each actor costs a worker JVM start
+            ActorHandle<Counter> own = JRay.actor(Counter::new, k).remote();
+            if (own.task(Counter::add, 1).remote().get() != k + 1) {
+              throw new IllegalStateException("wrong actor value on thread " + k);
+            }
+            own.kill();
+          }
+        } catch (Throwable e) {
+          errors.add(e);
+        }
+      }));
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalStateException(errors.size() + " threads failed, first: " + errors.peek(), errors.peek());
+    }
+    return 8 * 25;
   }
 
   @Remote
