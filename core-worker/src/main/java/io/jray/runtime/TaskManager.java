@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * (adopting the refs it contains), a task exception or a dead worker is retried while the task's
  * budget allows, a lost argument goes to {@link ObjectRecovery}, anything else fails the return
  * object with its error; a cancel ends the task at once ({@link TaskCanceller}). Submitters
- * (normal tasks today, actor calls next) decide where a task runs; this decides what its outcome
+ * (normal tasks, and actor calls) decide where a task runs; this decides what its outcome
  * does.
  *
  * <p>Threads: any, and no monitor. The index is a concurrent map; a task's own fields are touched

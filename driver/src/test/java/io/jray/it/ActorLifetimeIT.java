@@ -29,14 +29,7 @@ class ActorLifetimeIT {
   private record Driver(Process process, String line) {}
 
   private static Driver runDriver(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(JvmLauncher.javaBinary()));
-    cmd.addAll(JvmLauncher.BASE_FLAGS);
-    cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), ActorDriverProgram.class.getName()));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("JRAY_ADDRESS", cluster.gcsAddress());
-    pb.environment().put("JRAY_AUTH_TOKEN", cluster.token());
-    Process p = pb.start();
+    Process p = start(ActorDriverProgram.class.getName(), args);
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     StringBuilder seen = new StringBuilder();
     String line;
@@ -48,6 +41,27 @@ class ActorLifetimeIT {
       }
     }
     throw new AssertionError("driver exited before it was ready:\n" + seen);
+  }
+
+  /** A driver JVM running {@code mainClass} against this class's cluster. */
+  private static Process start(String mainClass, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(JvmLauncher.javaBinary()));
+    cmd.addAll(JvmLauncher.BASE_FLAGS);
+    cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), mainClass));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("JRAY_ADDRESS", cluster.gcsAddress());
+    pb.environment().put("JRAY_AUTH_TOKEN", cluster.token());
+    return pb.start();
+  }
+
+  @Test
+  void theParameterServerExampleRunsAndChecksItsResult() throws Exception {
+    Process p = start(io.jray.examples.ParameterServer.class.getName(), "2", "5", "100");
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).contains("2 workers x 5 rounds pushed 10 updates into 100 weights");
   }
 
   private static long pidOf(Driver d) {
