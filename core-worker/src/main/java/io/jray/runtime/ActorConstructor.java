@@ -11,7 +11,6 @@ import java.lang.reflect.Executable;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -53,39 +52,13 @@ final class ActorConstructor {
       throw new IllegalArgumentException("actor class " + actorClass.getName() + " is not marked @Remote, so it cannot"
           + " run remotely. Fix: annotate the class with @io.jray.api.Remote.");
     }
-    Map<String, Double> res = new LinkedHashMap<>();
-    if (r.numCpus() != 1.0) {
-      res.put("CPU", r.numCpus());
-    }
-    if (r.numGpus() > 0) {
-      res.put("GPU", r.numGpus());
-    }
-    if (r.memoryMb() > 0) {
-      res.put("memory", r.memoryMb() * 1024.0 * 1024.0);
-    }
-    for (String spec : r.resources()) {
-      String[] kv = spec.split("=", 2);
-      double v = kv.length == 2 ? parse(kv[1]) : Double.NaN;
-      if (kv.length != 2 || kv[0].isBlank() || !Double.isFinite(v) || v < 0) {
-        throw new IllegalArgumentException("@Remote(resources) of " + actorClass.getName() + " has '" + spec
-            + "'; expected name=amount with a finite amount >= 0");
-      }
-      res.put(kv[0].trim(), v);
-    }
+    Map<String, Double> res = RemoteResources.of(r, actorClass.getName(), false);
     res.values().removeIf(v -> v == 0.0);
     this.explicitResources = Map.copyOf(res);
     this.maxRestarts = r.maxRestarts();
     this.maxTaskRetries = r.maxTaskRetries();
     this.maxConcurrency = r.maxConcurrency();
     executable.setAccessible(true);
-  }
-
-  private static double parse(String s) {
-    try {
-      return Double.parseDouble(s.trim());
-    } catch (NumberFormatException e) {
-      return Double.NaN;
-    }
   }
 
   int arity() {
@@ -118,13 +91,7 @@ final class ActorConstructor {
     if (c != null) {
       return c;
     }
-    Class<?> cls;
-    try {
-      cls = Class.forName(d.getClassName(), true, loader);
-    } catch (ClassNotFoundException e) {
-      throw new IllegalArgumentException("class " + d.getClassName() + " is not on this worker's class path"
-          + " (the job's class path is the driver's java.class.path)", e);
-    }
+    Class<?> cls = LambdaReference.loadClass(d, loader);
     if (d.getMethodName().equals(CONSTRUCTOR_NAME)) {
       for (Constructor<?> k : cls.getDeclaredConstructors()) {
         if (MethodType.methodType(void.class, k.getParameterTypes()).toMethodDescriptorString()

@@ -38,4 +38,14 @@ final class LambdaReference {
     }
     return sl;
   }
+
+  /** The class a descriptor names, loaded as the job's code; IllegalArgumentException if it is not there. */
+  static Class<?> loadClass(io.jray.proto.FunctionDescriptor d, ClassLoader loader) {
+    try {
+      return Class.forName(d.getClassName(), true, loader);
+    } catch (ClassNotFoundException e) {
+      throw new IllegalArgumentException("class " + d.getClassName() + " is not on this worker's class path"
+          + " (the job's class path is the driver's java.class.path)", e);
+    }
+  }
 }

@@ -8,7 +8,6 @@ import java.lang.invoke.MethodType;
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -41,27 +40,7 @@ final class RemoteFunction {
       throw new IllegalArgumentException(displayName + " is not marked @Remote, so it cannot run remotely."
           + " Fix: annotate the method (or its class) with @io.jray.api.Remote.");
     }
-    Map<String, Double> res = new LinkedHashMap<>();
-    res.put("CPU", r.numCpus());
-    if (r.numGpus() > 0) {
-      res.put("GPU", r.numGpus());
-    }
-    if (r.memoryMb() > 0) {
-      res.put("memory", r.memoryMb() * 1024.0 * 1024.0);
-    }
-    for (String spec : r.resources()) {
-      String[] kv = spec.split("=", 2);
-      if (kv.length != 2 || kv[0].isBlank()) {
-        throw new IllegalArgumentException("@Remote(resources) of " + displayName + " has '" + spec
-            + "'; expected name=amount");
-      }
-      double v = Double.parseDouble(kv[1].trim());
-      if (!Double.isFinite(v) || v < 0) {
-        throw new IllegalArgumentException("@Remote(resources) of " + displayName + ": amount of " + kv[0]
-            + " must be finite and >= 0");
-      }
-      res.put(kv[0].trim(), v);
-    }
+    Map<String, Double> res = RemoteResources.of(r, displayName, true);
     this.defaultResources = Map.copyOf(res);
     this.defaultMaxRetries = r.maxRetries();
     method.setAccessible(true);
@@ -73,17 +52,7 @@ final class RemoteFunction {
     if (cached != null) {
       return cached;
     }
-    SerializedLambda sl = serializedLambda(func);
-    if (sl.getCapturedArgCount() > 0) {
-      throw new IllegalArgumentException("JRay.task needs a reference to a static method (like MyTasks::work);"
-          + " got a lambda or bound reference that captures values (" + sl.getImplClass().replace('/', '.') + "."
-          + sl.getImplMethodName() + "). Pass the values as task arguments instead.");
-    }
-    if (sl.getImplMethodName().startsWith("lambda$")) {
-      throw new IllegalArgumentException("JRay.task needs a reference to a static @Remote method (like"
-          + " MyTasks::work), not a lambda: move the lambda's body into a static method of a class and"
-          + " pass ClassName::method.");
-    }
+    SerializedLambda sl = LambdaReference.of(func, "JRay.task", "MyTasks::work");
     if (sl.getImplMethodKind() != MethodHandleInfo.REF_invokeStatic) {
       throw new IllegalArgumentException("JRay.task needs a static method; " + sl.getImplClass().replace('/', '.')
           + "::" + sl.getImplMethodName() + " is an instance method (actor methods come with JRay.actor).");
@@ -101,13 +70,7 @@ final class RemoteFunction {
     if (f != null) {
       return f;
     }
-    Class<?> cls;
-    try {
-      cls = Class.forName(d.getClassName(), true, loader);
-    } catch (ClassNotFoundException e) {
-      throw new IllegalArgumentException("class " + d.getClassName() + " is not on this worker's class path"
-          + " (the job's class path is the driver's java.class.path)", e);
-    }
+    Class<?> cls = LambdaReference.loadClass(d, loader);
     for (Method m : cls.getDeclaredMethods()) {
       if (m.getName().equals(d.getMethodName()) && Modifier.isStatic(m.getModifiers())
           && MethodType.methodType(m.getReturnType(), m.getParameterTypes()).toMethodDescriptorString()
@@ -119,20 +82,5 @@ final class RemoteFunction {
     }
     throw new IllegalArgumentException("no static method " + d.getClassName() + "." + d.getMethodName()
         + d.getMethodDescriptor());
-  }
-
-  private static SerializedLambda serializedLambda(Serializable func) {
-    try {
-      Method w = func.getClass().getDeclaredMethod("writeReplace");
-      w.setAccessible(true);
-      Object o = w.invoke(func);
-      if (o instanceof SerializedLambda sl) {
-        return sl;
-      }
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      // falls through to the error below
-    }
-    throw new IllegalArgumentException("JRay.task needs a method reference like MyTasks::work; got an instance of "
-        + func.getClass().getName());
   }
 }
