@@ -121,7 +121,15 @@ final class StoredObjects implements AutoCloseable {
       pull(s, id, where, owner);
       directory.tellOwnerOfCopy(id, owner);
     }
-    MemorySegment seg = s.get(id, GET_TIMEOUT_MS);
+    MemorySegment seg;
+    try {
+      seg = s.get(id, GET_TIMEOUT_MS);
+    } catch (StatusRuntimeException e) {
+      // the store lives in this node's raylet: unreachable, it is gone with the node, and the
+      // object is lost like any other copy there (its owner decides whether it can be remade)
+      throw new ObjectLostException("object " + id + " could not be read: the object store of node " + node
+          + " cannot be reached (" + e.getStatus().getCode() + " " + e.getStatus().getDescription() + ")");
+    }
     if (seg == null) {
       throw new ObjectLostException("object " + id + " is not in the object store of node " + node
           + " (freed, or its node lost it)");
