@@ -145,6 +145,15 @@ public final class CoreWorker implements JRayRuntime {
     refs = new ReferenceCounter(table, new BorrowedRefs(workerId, nodeId, new GrpcOwnerLink(channels), borrowReleaser),
         directory, self);
     stored = new StoredObjects(channels, raylet, self, nodeId, refs, directory);
+    if (!driver) {
+      // a worker without its raylet can neither read arguments nor store results, and nobody
+      // will lease it again: it exits at once, so its owners retry its tasks elsewhere as after
+      // a crash (its tasks are never failed with the store's error as if they had thrown it)
+      stored.whenNodeGone(why -> {
+        LOG.error("{}; worker {} exits", why, workerId);
+        Runtime.getRuntime().halt(1);
+      });
+    }
     // Recovery and the task parts need each other (a lost argument is made again through the
     // resolver, whose tasks recovery registers): recovery comes first and reaches them late.
     recovery = new ObjectRecovery(table, directory, fetcher, t -> tasks.add(t), (t, e) -> tasks.fail(t, e),

@@ -190,7 +190,13 @@ final class ObjectReader {
 
   private Object decode(ObjectValue v, ObjectRef<?> ref) {
     if (v.isStored()) {
-      return stored.read(ref.id(), v.stored(), ((ObjectRefImpl<?>) ref).owner());
+      try {
+        return stored.read(ref.id(), v.stored(), ((ObjectRefImpl<?>) ref).owner());
+      } catch (RuntimeFailure f) {
+        // the caller's own store failed: from here the object is as good as lost, and its owner
+        // decides what comes next (remade, or the loss reported)
+        throw new ObjectLostException(f.getMessage());
+      }
     }
     try {
       return refs.decoding(() -> ObjectCodec.decode(v.bytes()));

@@ -34,7 +34,7 @@ final class RemoteErrors {
     return switch (e.getType()) {
       case TASK_EXCEPTION -> new TaskException(e.getFunctionName(), e.getClassName(), e.getMessage(),
           e.getStackTrace(), ObjectCodec.decodeThrowable(e.getSerializedException().toByteArray()));
-      case WORKER_CRASHED -> new WorkerCrashedException(e.getMessage());
+      case WORKER_CRASHED, RUNTIME_FAILURE -> new WorkerCrashedException(e.getMessage());
       case OBJECT_LOST -> new ObjectLostException(e.getMessage());
       case OWNER_DIED -> new OwnerDiedException(e.getMessage());
       case TASK_CANCELLED -> new TaskCancelledException(e.getMessage());

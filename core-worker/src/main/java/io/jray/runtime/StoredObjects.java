@@ -42,6 +42,7 @@ final class StoredObjects implements AutoCloseable {
   /** Releases zero-copy views once the value holding them is unreachable. */
   private static final Cleaner VIEWS = Cleaner.create();
   private static final long GET_TIMEOUT_MS = 30_000;
+  private static final long PROBE_TIMEOUT_MS = 2_000;
 
   private final ChannelPool channels;
   private final Address raylet;
@@ -53,6 +54,8 @@ final class StoredObjects implements AutoCloseable {
   private volatile long inlineThreshold = Long.MAX_VALUE;
   /** Set when shutdown starts: the raylet frees what an ending owner leaves, one by one is moot. */
   private volatile boolean closing;
+  /** Told when a store call failed and the raylet does not answer either: a worker exits then. */
+  private volatile java.util.function.Consumer<String> nodeGone = why -> { };
 
   StoredObjects(ChannelPool channels, Address raylet, Address self, NodeId node, ReferenceCounter refs,
       ObjectDirectory directory) {
@@ -62,6 +65,25 @@ final class StoredObjects implements AutoCloseable {
     this.node = node;
     this.refs = refs;
     this.directory = directory;
+  }
+
+  /** What to do once this node's raylet is found gone (a worker: exit at once; a driver: nothing). */
+  void whenNodeGone(java.util.function.Consumer<String> action) {
+    nodeGone = action;
+  }
+
+  /**
+   * A call to this node's store failed with {@code e}: the failure to raise, a
+   * {@link RuntimeFailure} saying whether the raylet is gone (asked once more, briefly).
+   */
+  private RuntimeFailure storeFailed(StoreClient s, String what, StatusRuntimeException e) {
+    boolean gone = !s.reachable(PROBE_TIMEOUT_MS);
+    String why = what + ": the object store of node " + node + (gone ? " cannot be reached (its raylet is gone?)"
+        : " failed") + " (" + e.getStatus().getCode() + " " + e.getStatus().getDescription() + ")";
+    if (gone && !closing) {
+      nodeGone.accept(why);
+    }
+    return new RuntimeFailure(why, gone, e);
   }
 
   /** Maps the node's object store, as the raylet said at registration. */
@@ -101,6 +123,8 @@ final class StoredObjects implements AutoCloseable {
       s.put(id, size, true, owner, e::writeTo);
     } catch (StoreFullException ex) {
       throw new ObjectStoreFullException(ex.getMessage());
+    } catch (StatusRuntimeException ex) {
+      throw storeFailed(s, "object " + id + " could not be stored", ex);
     }
     return StoredLocation.newBuilder().setNodeId(ProtoIds.bytes(node)).setSize(size).build();
   }
@@ -125,10 +149,9 @@ final class StoredObjects implements AutoCloseable {
     try {
       seg = s.get(id, GET_TIMEOUT_MS);
     } catch (StatusRuntimeException e) {
-      // the store lives in this node's raylet: unreachable, it is gone with the node, and the
-      // object is lost like any other copy there (its owner decides whether it can be remade)
-      throw new ObjectLostException("object " + id + " could not be read: the object store of node " + node
-          + " cannot be reached (" + e.getStatus().getCode() + " " + e.getStatus().getDescription() + ")");
+      // not the object's loss but the store's: a task reading an argument is retried elsewhere,
+      // a get of a driver's treats the object as lost (its owner decides whether it can be remade)
+      throw storeFailed(s, "object " + id + " could not be read", e);
     }
     if (seg == null) {
       throw new ObjectLostException("object " + id + " is not in the object store of node " + node
@@ -182,6 +205,13 @@ final class StoredObjects implements AutoCloseable {
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
           throw new ObjectStoreFullException(e.getStatus().getDescription());
+        }
+        if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+          // this node's raylet pulls: if it is the one gone, no other copy will do better
+          RuntimeFailure f = storeFailed(s, "object " + id + " could not be pulled from node " + from, e);
+          if (f.nodeGone) {
+            throw f;
+          }
         }
         failed.put(from, e.getStatus().getCode() + " " + e.getStatus().getDescription());
         LOG.warn("object {}: pull from node {} failed ({}); trying the other copies", id, from,

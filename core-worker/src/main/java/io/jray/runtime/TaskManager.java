@@ -148,6 +148,10 @@ final class TaskManager {
             e.getClassName(), t.attempt, t.spec.getMaxRetries());
         return true;
       }
+      if (e.getType() == ErrorInfo.Type.RUNTIME_FAILURE) {
+        // the worker's machinery failed, not the task: a worker failure, retried as one
+        return onWorkerDied(t, Status.UNAVAILABLE.withDescription(e.getMessage()));
+      }
       if (e.getType() == ErrorInfo.Type.OBJECT_LOST && !e.getLostObjectId().isEmpty()
           && t.moveTo(TaskState.PENDING_ARGS)) {
         ObjectId lost = ProtoIds.objectId(e.getLostObjectId());

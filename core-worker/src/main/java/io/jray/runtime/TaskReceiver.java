@@ -376,6 +376,7 @@ final class TaskReceiver {
     io.jray.proto.CreateActorReply.Builder reply = io.jray.proto.CreateActorReply.newBuilder();
     String name = spec.getFunction().getClassName() + "." + spec.getFunction().getMethodName();
     current.enter(ProtoIds.taskId(spec.getTaskId()));
+    RuntimeFailure failure = null;
     try {
       if (actor != null) {
         throw new IllegalStateException("this worker hosts actor " + actor.id + " already");
@@ -397,14 +398,23 @@ final class TaskReceiver {
           Math.max(1, c.request.getMaxConcurrency()));
       LOG.info("actor {} ({}) created{}, max concurrency {}", actor.id, instance.getClass().getName(),
           actor.wasRestarted ? " again after a failure" : "", actor.maxConcurrency);
+    } catch (RuntimeFailure e) {
+      // not the constructor's fault: GCS sees a failed worker, and places the actor again
+      LOG.warn("actor {}: constructor {} could not run, runtime failure: {}", ProtoIds.actorId(spec.getActorId()),
+          name, e.getMessage());
+      failure = e;
     } catch (Throwable e) {
       LOG.warn("actor {}: constructor {} could not run: {}", ProtoIds.actorId(spec.getActorId()), name, e.toString());
       reply.setError(RemoteErrors.fromTaskThrowable(e, name));
     } finally {
       current.exit();
       try {
-        c.reply.onNext(reply.build());
-        c.reply.onCompleted();
+        if (failure != null) {
+          c.reply.onError(io.grpc.Status.UNAVAILABLE.withDescription(failure.getMessage()).asRuntimeException());
+        } else {
+          c.reply.onNext(reply.build());
+          c.reply.onCompleted();
+        }
       } catch (RuntimeException e) {
         LOG.debug("GCS went away before the actor's creation was answered: {}", e.toString());
       }
@@ -479,6 +489,9 @@ final class TaskReceiver {
         if (cause instanceof ActorExit exit) {
           throw exit;
         }
+        if (cause instanceof RuntimeFailure f) {
+          throw f; // a JRay call the task made failed for JRay's reasons: not the task's exception
+        }
         LOG.info("task {} ({}) threw {}", taskId, fnName, cause.toString());
         return r.setError(RemoteErrors.fromTaskThrowable(cause, fnName)).build();
       }
@@ -508,6 +521,11 @@ final class TaskReceiver {
       return where != null ? r.setStored(where).build() : r.setValue(ByteString.copyFrom(inline[0])).build();
     } catch (ActorExit e) {
       throw e;
+    } catch (RuntimeFailure | io.grpc.StatusRuntimeException e) {
+      // JRay's machinery, not the task: reported so that the owner retries it as after a crash
+      LOG.warn("task {} ({}): runtime failure, not the task's: {}", taskId, fnName, e.toString());
+      return r.setError(RemoteErrors.of(ErrorInfo.Type.RUNTIME_FAILURE, "task " + fnName + " on worker "
+          + ProtoIds.workerId(workerId) + ": " + e.getMessage(), fnName)).build();
     } catch (io.jray.api.exception.JRayException e) {
       // an argument could not be fetched: the task fails with that cause
       return r.setError(RemoteErrors.fromTaskThrowable(e, fnName)).build();

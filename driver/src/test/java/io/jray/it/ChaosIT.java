@@ -10,15 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,26 +28,12 @@ class ChaosIT {
   private static final int PER_WAVE = 50; // maps, and as many reduces
   private static final Duration WAVE_BOUND = Duration.ofMinutes(3);
   @RegisterExtension
+  @Order(1)
   static final ClusterExtension cluster = ClusterExtension.head(new NodeOptions(2.0, Map.of(), 1L << 30, "127.0.0.1"))
       .nodes(3, new NodeOptions(1.0, Map.of(), 512L << 20, "127.0.0.1")).workerHeap("512m").driver();
-  /** Killable raylets: pid → node id. */
-  private static final List<long[]> victims = new CopyOnWriteArrayList<>();
-
-  @BeforeAll
-  static void start() {
-    for (int i = 1; i <= 3; i++) {
-      victims.add(new long[] {cluster.raylet(i).pid()});
-    }
-  }
-
-  /** Stops the replacement raylets still alive; the extension then checks that they and their workers exit. */
-  @AfterAll
-  static void stopReplacements() throws Exception {
-    for (long[] v : victims) {
-      ProcessHandle.of(v[0]).filter(h -> cluster.raylets().stream().noneMatch(r -> r.pid() == h.pid()))
-          .ifPresent(ProcessHandle::destroy);
-    }
-  }
+  @RegisterExtension
+  @Order(2) // after the cluster has started; stops its replacements before the cluster checks what is left
+  static final NodeKiller killer = new NodeKiller(cluster, 1, 512L << 20);
 
   private static long expected(int wave, int j) {
     int a = wave * PER_WAVE + j;
@@ -62,56 +41,7 @@ class ChaosIT {
     return TestTasks.crcPair(TestTasks.block(1 + a % 10, a), TestTasks.block(1 + b % 10, b));
   }
 
-  private static void killOne(Random random) throws Exception {
-    long[] victim = victims.remove(random.nextInt(victims.size()));
-    long pid = victim[0];
-    new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
-    // its workers too, as a machine failure would take them
-    new ProcessBuilder("pkill", "-9", "-f", "--", "raylet-pid " + pid + "$").start().waitFor();
-    String out = CliRunner.inProcess("start", "--address", cluster.gcsAddress(), "--num-cpus", "1",
-        "--object-store-memory", Long.toString(512L << 20));
-    Matcher m = Pattern.compile("\\(pid (\\d+)\\)").matcher(out);
-    assertThat(m.find()).as(out).isTrue();
-    long newPid = Long.parseLong(m.group(1));
-    victims.add(new long[] {newPid});
-  }
-
-  private static long runJob(int waves, boolean withKills, AtomicInteger kills, List<Long> killToRemade)
-      throws Exception {
-    AtomicBoolean done = new AtomicBoolean();
-    Thread killer = Thread.ofVirtual().start(() -> {
-      Random random = new Random(42);
-      try {
-        while (withKills && !done.get()) {
-          Thread.sleep(5000 + random.nextInt(3000));
-          if (done.get()) {
-            return;
-          }
-          long before = CoreWorker.current().lastRemadeAtNanos();
-          long killedAt = System.nanoTime();
-          killOne(random);
-          kills.incrementAndGet();
-          // how long until the owner has the first object that died with this node back
-          Thread.ofVirtual().start(() -> {
-            long deadline = killedAt + 60_000_000_000L;
-            while (System.nanoTime() < deadline) {
-              long remade = CoreWorker.current().lastRemadeAtNanos();
-              if (remade != before && remade > killedAt) {
-                killToRemade.add((remade - killedAt) / 1_000_000);
-                return;
-              }
-              try {
-                Thread.sleep(20);
-              } catch (InterruptedException e) {
-                return;
-              }
-            }
-          });
-        }
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+  private static long runJob(int waves, NodeKiller killer) throws Exception {
     long t0 = System.nanoTime();
     try {
       for (int wave = 0; wave < waves; wave++) {
@@ -131,8 +61,9 @@ class ChaosIT {
         }
       }
     } finally {
-      done.set(true);
-      killer.join();
+      if (killer != null) {
+        killer.stop(); // rethrows the killer's own failure
+      }
     }
     return (System.nanoTime() - t0) / 1_000_000;
   }
@@ -140,16 +71,16 @@ class ChaosIT {
   @Test
   @Timeout(value = 10, unit = TimeUnit.MINUTES) // 181 s in a full run on 2 shared cores; the default is 5
   void aMapReduceJobLosesNothingWhileNodesAreKilledAndRestarted() throws Exception {
-    runJob(2, false, new AtomicInteger(), new ArrayList<>()); // every node's workers started and warm
+    runJob(2, null); // every node's workers started and warm
     long re0 = CoreWorker.current().reexecutions();
-    long calm = runJob(WAVES, false, new AtomicInteger(), new ArrayList<>());
-    AtomicInteger kills = new AtomicInteger();
-    List<Long> killToRemade = new CopyOnWriteArrayList<>();
-    long chaos = runJob(WAVES, true, kills, killToRemade);
+    long calm = runJob(WAVES, null);
+    killer.start(5000, 3000, 42);
+    long chaos = runJob(WAVES, killer);
+    int kills = killer.stop();
     long reexecuted = CoreWorker.current().reexecutions() - re0;
     System.out.printf("CHAOS: %d tasks per run; job took %d ms without kills and %d ms with %d nodes killed;"
         + " %d tasks re-executed to remake lost objects; ms from a kill to the first remade object: %s%n",
-        2 * WAVES * PER_WAVE, calm, chaos, kills.get(), reexecuted, killToRemade);
-    assertThat(kills.get()).isGreaterThan(0);
+        2 * WAVES * PER_WAVE, calm, chaos, kills, reexecuted, killer.killToRemadeMs());
+    assertThat(kills).as("nodes killed").isGreaterThan(0);
   }
 }

@@ -277,6 +277,53 @@ public final class TestTasks {
   }
 
   /** Ends this worker's process at once, as a crash would (no shutdown hooks, no reply). */
+  /**
+   * First attempt: records its pid, then puts 2 MiB objects (into its node's store) for {@code ms}
+   * without pause; any attempt returns the node it ran on. A store that goes away mid-task is hit
+   * within milliseconds, long before the worker's once-a-second check of its raylet.
+   */
+  public static String putsFor(String pidFile, long ms) throws IOException {
+    Path p = Path.of(pidFile);
+    if (!Files.exists(p)) {
+      Files.writeString(p, Long.toString(ProcessHandle.current().pid()));
+      long end = System.nanoTime() + ms * 1_000_000;
+      while (System.nanoTime() < end) {
+        JRay.put(new byte[2 << 20]);
+      }
+    }
+    return JRay.runtimeContext().nodeId().hex();
+  }
+
+  /** Map {@code i} of the all-at-once chaos job: after 20 ms, 0.5–2 MiB of longs that {@link #checksum} checks. */
+  public static long[] mapLongs(int i) throws InterruptedException {
+    Thread.sleep(20);
+    return longsOf(i);
+  }
+
+  /** What map {@code i} returns (no pause: the tests' own expected values). */
+  static long[] longsOf(int i) {
+    int n = ((512 << 10) + (int) ((i * 7919L) % (1536 << 10))) / 8;
+    long[] out = new long[n];
+    for (int k = 0; k < n; k++) {
+      out[k] = i * 1_000_003L + k;
+    }
+    return out;
+  }
+
+  /** A map output's checksum, which says which map it was and that every element is right. */
+  public static long checksum(long[] a) {
+    long h = a.length;
+    for (int k = 0; k < a.length; k++) {
+      h = h * 31 + a[k];
+    }
+    return h;
+  }
+
+  /** Reduce of five map outputs. */
+  public static long reduce5(long[] a, long[] b, long[] c, long[] d, long[] e) {
+    return checksum(a) + 3 * checksum(b) + 5 * checksum(c) + 7 * checksum(d) + 11 * checksum(e);
+  }
+
   public static int halt() {
     Runtime.getRuntime().halt(3);
     return -1;

@@ -115,6 +115,20 @@ public final class StoreClient implements AutoCloseable {
     stub.withDeadlineAfter(10, TimeUnit.MINUTES).fetch(req.build());
   }
 
+  /**
+   * Whether this node's raylet answers at all (a stats call within {@code timeoutMs}): asked after
+   * a store call failed, to tell a store that is gone from a call that failed for its own reason.
+   */
+  public boolean reachable(long timeoutMs) {
+    try {
+      stub.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).stats(io.jray.proto.StoreStatsRequest.getDefaultInstance());
+      return true;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode() != Status.Code.UNAVAILABLE
+          && e.getStatus().getCode() != Status.Code.DEADLINE_EXCEEDED;
+    }
+  }
+
   public void release(ObjectId id) {
     detached(() -> async.release(StoreReleaseRequest.newBuilder().setObjectId(ProtoIds.bytes(id)).setWorkerId(self)
         .build(), Ignore.INSTANCE));
