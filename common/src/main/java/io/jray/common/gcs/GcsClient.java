@@ -141,7 +141,9 @@ public final class GcsClient implements AutoCloseable {
   // ---- nodes
 
   public void registerNode(NodeInfo node) {
-    write("RegisterNode", s -> s.registerNode(RegisterNodeRequest.newBuilder().setNode(node).build()));
+    // registering an alive node again changes nothing, so a call that ran out of time (a starved
+    // machine can take seconds to connect) is tried again like a read, not given up
+    read("RegisterNode", s -> s.registerNode(RegisterNodeRequest.newBuilder().setNode(node).build()));
   }
 
   public void unregisterNode(NodeId node, String reason) {
