@@ -154,8 +154,9 @@ public final class CoreWorker implements JRayRuntime {
         recovery, self);
     futures = new ObjectFutures(reader, decoders);
     resolver = new DependencyResolver(table, stored, reader, tasks, directory, self, this::nextPutId, recovery);
-    submitter = new NormalTaskSubmitter(submitterLoop, tasks, channels, self, raylet, ProtoIds.bytes(jobId));
-    actorSubmitter = new ActorTaskSubmitter(tasks, channels, () -> gcs, submitterLoop);
+    submitter = new NormalTaskSubmitter(submitterLoop, tasks, channels, self, raylet, ProtoIds.bytes(jobId),
+        directory::onDeadNode);
+    actorSubmitter = new ActorTaskSubmitter(tasks, channels, () -> gcs, submitterLoop, directory::onDeadNode);
     actors = new ActorManager(jobId, self, table, resolver, () -> gcs, this::nextPutId, task::id, actorEvents);
     canceller = new TaskCanceller(tasks, List.of(submitter, actorSubmitter), channels, ProtoIds.bytes(workerId));
     if (!driver) {

@@ -128,8 +128,11 @@ final class DriverConnection {
       gcs.close();
       throw cannotReach(gcsAddress, e.lastStatus(), e);
     }
+    // the address workers and other nodes reach this driver at (its own objects are served from here)
+    String host = JRayConfig.get(JRayConfig.NODE_IP_ADDRESS);
     NodeInfo local = nodes.stream().filter(n -> n.getState() == NodeInfo.State.ALIVE)
-        .sorted(Comparator.comparing((NodeInfo n) -> !isLocal(n.getHost())).thenComparing(n -> !n.getIsHead()))
+        .sorted(Comparator.comparing((NodeInfo n) -> !n.getHost().equals(host))
+            .thenComparing(n -> !isLocal(n.getHost())).thenComparing(n -> !n.getIsHead()))
         .findFirst().orElseThrow(() -> {
           gcs.close();
           return new IllegalStateException("the cluster at " + gcsAddress + " has no alive node; start one with"
@@ -145,7 +148,6 @@ final class DriverConnection {
       gcs.close();
       throw e;
     }
-    String host = "127.0.0.1";
     long pid = ProcessHandle.current().pid();
     JobId jobId = gcs.addJob(JobInfo.newBuilder().setDriverHost(host).setDriverPid(pid).addAllClasspath(classpath)
         .addAllPackages(packages).setDriverNodeId(local.getNodeId()).build());
