@@ -58,6 +58,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * still in /dev/shm. Arenas of raylets the test killed with kill -9 are removed without complaint:
  * that is how they are left by design. Whatever was left is then killed and removed, so the next
  * class starts clean.
+ *
+ * <p>With {@link #inNetworkNamespaces()} nodes get addresses of their own and a test can cut a
+ * node's link ({@link NetworkNamespaces}); the namespaces are healed before the stop and removed
+ * after it, whatever the outcome.
  */
 final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
   static final int EXIT_SECONDS = 15;
