@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.StatusRuntimeException;
+import io.jray.api.ActorHandle;
 import io.jray.api.JRay;
 import io.jray.api.NodeId;
 import io.jray.api.ObjectRef;
@@ -83,10 +84,7 @@ class NetworkPartitionIT {
     await().atMost(Duration.ofSeconds(120)).until(() -> PartitionTasks.lines(journal).stream()
         .filter(l -> l.equals("start " + hex)).count() == 2);
 
-    node.ns().cut();
-    long cutAt = System.nanoTime();
-    await().atMost(DEAD_BOUND).pollInterval(Duration.ofMillis(50)).until(() -> state(hex) == NodeInfo.State.DEAD);
-    System.out.printf("partition: node %s declared DEAD %.2f s after its link was cut%n", hex, secondsSince(cutAt));
+    cutAndAwaitDead(node, hex);
     assertThat(node(hex).getDeathReason()).contains("health checks");
 
     for (int i = 0; i < stored.size(); i++) {
@@ -112,10 +110,7 @@ class NetworkPartitionIT {
     List<ProcessHandle> workers = node.raylet().process().descendants().toList();
     assertThat(workers).as("the node's worker JVMs").isNotEmpty();
 
-    node.ns().cut();
-    long cutAt = System.nanoTime();
-    await().atMost(DEAD_BOUND).pollInterval(Duration.ofMillis(50)).until(() -> state(hex) == NodeInfo.State.DEAD);
-    System.out.printf("partition: node %s declared DEAD %.2f s after its link was cut%n", hex, secondsSince(cutAt));
+    cutAndAwaitDead(node, hex);
     // redone elsewhere while the old attempt still sleeps on the node that was cut off
     assertThat(JRay.get(result, Duration.ofSeconds(120))).isNotEqualTo(hex);
 
@@ -135,6 +130,28 @@ class NetworkPartitionIT {
     // at least once: the old attempt started, but its end (its side effect after the cut) never came
     assertThat(PartitionTasks.lines(journal)).contains("start " + hex).doesNotContain("end " + hex)
         .filteredOn(l -> l.startsWith("end ")).hasSize(1);
+  }
+
+  @Test
+  void anActorOnANodeCutOffIsRestartedElsewhereAndTheCallItWasRunningIsAnsweredThere() throws Exception {
+    NamespacedNode node = cluster.addNodeInNamespace(NodeOptions.defaults().withCpus(2));
+    String hex = nodeHex(node.raylet());
+    Path journal = dir.resolve("journal");
+    String name = "partitioned-" + hex;
+    assertThat(JRay.task(PartitionTasks::startActorHere, name).setSchedulingStrategy(ClusterExtension.on(
+        node.raylet())).remote().get(Duration.ofSeconds(120))).as("placed on its creator's node").isEqualTo(hex);
+    ActorHandle<PartitionTasks.Journaled> actor = JRay.<PartitionTasks.Journaled>getActor(name).orElseThrow();
+    ObjectRef<String> call = actor.task(PartitionTasks.Journaled::slowOn, journal.toString(), hex, 30_000L).remote();
+    await().atMost(Duration.ofSeconds(120)).until(() -> PartitionTasks.lines(journal).contains("start " + hex));
+
+    cutAndAwaitDead(node, hex);
+    assertThat(call.get(Duration.ofSeconds(120))).as("answered by the restarted actor").isNotEqualTo(hex);
+    assertThat(actor.task(PartitionTasks.Journaled::node).remote().get(Duration.ofSeconds(60))).isNotEqualTo(hex);
+
+    healAndAwaitExit(node, hex);
+    assertThat(PartitionTasks.lines(journal)).doesNotContain("end " + hex)
+        .filteredOn(l -> l.startsWith("end ")).hasSize(1);
+    actor.kill();
   }
 
   @Test
@@ -173,7 +190,14 @@ class NetworkPartitionIT {
     assertThat(node.raylet().process().isAlive()).isTrue();
   }
 
-  private void healAndAwaitExit(NamespacedNode node, String hex) throws Exception {
+  private static void cutAndAwaitDead(NamespacedNode node, String hex) {
+    node.ns().cut();
+    long cutAt = System.nanoTime();
+    await().atMost(DEAD_BOUND).pollInterval(Duration.ofMillis(50)).until(() -> state(hex) == NodeInfo.State.DEAD);
+    System.out.printf("partition: node %s declared DEAD %.2f s after its link was cut%n", hex, secondsSince(cutAt));
+  }
+
+  private static void healAndAwaitExit(NamespacedNode node, String hex) throws Exception {
     node.ns().heal();
     long healedAt = System.nanoTime();
     List<ProcessHandle> workers = node.raylet().process().descendants().toList();

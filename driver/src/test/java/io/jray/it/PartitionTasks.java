@@ -1,5 +1,7 @@
 package io.jray.it;
 
+import io.jray.api.ActorHandle;
+import io.jray.api.ActorLifetime;
 import io.jray.api.JRay;
 import io.jray.api.Remote;
 import java.io.IOException;
@@ -46,5 +48,29 @@ public final class PartitionTasks {
     }
     journal(journal, "end");
     return JRay.runtimeContext().nodeId().hex();
+  }
+
+  /**
+   * Creates a detached actor named {@code name} from this task, so that GCS places it on this
+   * task's node (the creator's, which has room), restartable once, a call retried once; returns
+   * the node it runs on.
+   */
+  public static String startActorHere(String name) {
+    ActorHandle<Journaled> a = JRay.actor(Journaled::new).setName(name).setLifetime(ActorLifetime.DETACHED)
+        .setMaxRestarts(1).setMaxTaskRetries(1).remote();
+    return a.task(Journaled::node).remote().get();
+  }
+
+  /** An actor whose calls journal their runs like the tasks above. */
+  @Remote
+  public static class Journaled {
+    public String node() {
+      return JRay.runtimeContext().nodeId().hex();
+    }
+
+    /** {@link PartitionTasks#slowOn} as an actor call. */
+    public String slowOn(String journal, String slowNodeHex, long slowMs) throws Exception {
+      return PartitionTasks.slowOn(journal, slowNodeHex, slowMs);
+    }
   }
 }
