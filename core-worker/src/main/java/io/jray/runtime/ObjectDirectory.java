@@ -65,7 +65,8 @@ final class ObjectDirectory {
    * (fencing, DESIGN §7). An address without a node id is not.
    */
   boolean onDeadNode(Address a) {
-    return !a.getNodeId().isEmpty() && deadNodes.contains(ProtoIds.nodeId(a.getNodeId()));
+    // asked for every result batch: no id is decoded while no node died
+    return !deadNodes.isEmpty() && !a.getNodeId().isEmpty() && deadNodes.contains(ProtoIds.nodeId(a.getNodeId()));
   }
 
   /** Whether this process owns {@code id} now. */

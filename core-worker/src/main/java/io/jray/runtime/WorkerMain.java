@@ -58,7 +58,8 @@ public final class WorkerMain {
     cw.ready();
     new DeathSubscription(gcs, cw, "worker-" + workerId, reason -> {
       // Its tasks are retried elsewhere: whatever it would still compute or store must not count.
-      LOG.error("GCS declared node {} dead ({}); worker {} exits with code {}", nodeId, reason, workerId,
+      // a warning, not an error: a raylet that stops normally also unregisters its node
+      LOG.warn("GCS declared node {} dead ({}); worker {} exits with code {}", nodeId, reason, workerId,
           EXIT_NODE_DEAD);
       Thread.ofPlatform().name("worker-fence").start(() -> System.exit(EXIT_NODE_DEAD));
     });

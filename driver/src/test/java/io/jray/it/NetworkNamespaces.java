@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Only names under {@value #PREFIX} are ever touched: made here, removed by {@link #close()}
  * (heal first, so stopping processes can still say goodbye), and any left by an earlier run that
- * was killed are removed when the next one starts. Not thread-safe: the test's own thread.
+ * was killed are removed when the next one starts. The test's own thread uses it; {@link #close()}
+ * may also run from the shutdown hook.
  */
 final class NetworkNamespaces implements AutoCloseable {
   static final String PREFIX = "jrayp-";
@@ -25,6 +26,8 @@ final class NetworkNamespaces implements AutoCloseable {
   private static final String BRIDGE = PREFIX + "br";
 
   private final List<Namespace> made = new ArrayList<>();
+  /** Removes what is left should this JVM be stopped before {@link #close()} (a build timeout). */
+  private final Thread onExit = new Thread(this::close, "netns-cleanup");
   private int next = 2;
 
   /** One node's namespace: its name, address and the host end of its link. */
@@ -71,6 +74,7 @@ final class NetworkNamespaces implements AutoCloseable {
           + " routes it already: " + route.trim());
     }
     NetworkNamespaces n = new NetworkNamespaces();
+    Runtime.getRuntime().addShutdownHook(n.onExit);
     try {
       ip("link", "add", BRIDGE, "type", "bridge");
       ip("addr", "add", HOST_IP + "/24", "dev", BRIDGE);
@@ -107,7 +111,14 @@ final class NetworkNamespaces implements AutoCloseable {
 
   /** Removes every namespace, link and the bridge made here; what is already gone is no error. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (Thread.currentThread() != onExit) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(onExit);
+      } catch (IllegalStateException | IllegalArgumentException alreadyShuttingDownOrRemoved) {
+        // then the hook is what runs now, or already ran
+      }
+    }
     for (Namespace ns : made) {
       run(List.of("ip", "link", "del", ns.hostLink), true);
       run(List.of("ip", "netns", "del", ns.name), true);
