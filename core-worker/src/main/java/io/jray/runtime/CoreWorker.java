@@ -125,7 +125,8 @@ public final class CoreWorker implements JRayRuntime {
     this.raylet = raylet;
     this.host = host;
     this.channels = new ChannelPool(token);
-    this.fetcher = new ObjectFetcher(channels);
+    // the directory is made in start(), before anyone can hand this process a ref to fetch
+    this.fetcher = new ObjectFetcher(channels, owner -> directory != null && directory.onDeadNode(owner));
     this.table = new OwnershipTable((id, v, copies) -> {
       stored.freed(id, v, copies);
       ActorManager a = actors;
