@@ -13,6 +13,7 @@ import io.jray.api.JobId;
 import io.jray.api.NodeId;
 import io.jray.api.WorkerId;
 import io.jray.common.concurrent.EventLoop;
+import io.jray.common.gcs.NodeDeclaredDead;
 import io.jray.common.grpc.LoopCall;
 import io.jray.proto.*;
 import java.util.ArrayList;
@@ -79,8 +80,9 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
             "resource " + e.getKey() + " must have a finite amount >= 0");
       }
       NodeInfo old = nodes.get(n.getNodeId());
-      require(old == null || old.getState() == NodeInfo.State.ALIVE,
-          "node " + NodeTable.hex(n.getNodeId()) + " was marked DEAD; a restarted raylet needs a new node id");
+      if (old != null && old.getState() == NodeInfo.State.DEAD) {
+        throw NodeDeclaredDead.refusal(old); // fenced: it must not come back under the same id
+      }
       nodes.register(n);
       return RegisterNodeReply.getDefaultInstance();
     });
@@ -186,7 +188,9 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
       if (n == null) {
         throw notFound("unknown node " + NodeTable.hex(req.getNodeId()) + ": register it first");
       }
-      require(n.getState() == NodeInfo.State.ALIVE, "node " + NodeTable.hex(req.getNodeId()) + " is DEAD");
+      if (n.getState() == NodeInfo.State.DEAD) {
+        throw NodeDeclaredDead.refusal(n); // a node that was cut off and is back: it must exit
+      }
       for (var e : req.getAvailableMap().entrySet()) {
         require(Double.isFinite(e.getValue()), "available " + e.getKey() + " must be finite");
       }
