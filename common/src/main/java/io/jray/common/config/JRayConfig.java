@@ -78,6 +78,9 @@ public final class JRayConfig {
       "a raylet reports its resources to GCS at least this often (and at most every 100 ms on change)");
   public static final Key OBJECT_CHUNK_BYTES = key("object-manager.chunk-bytes", "8388608",
       "objects move between nodes in chunks of this many bytes");
+  public static final Key GRPC_MAX_MESSAGE_BYTES = key("grpc.max-message-bytes", "67108864",
+      "largest gRPC message any JRay server or channel accepts (larger ones get RESOURCE_EXHAUSTED); never below"
+          + " object-manager.chunk-bytes + 1 MiB");
   public static final Key OBJECT_PULLS_IN_FLIGHT = key("object-manager.chunks-in-flight", "4",
       "chunk requests one pull keeps in flight");
   public static final Key DRIVER_CHECK_MS =
