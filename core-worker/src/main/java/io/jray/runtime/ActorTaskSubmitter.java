@@ -5,8 +5,6 @@ import io.jray.common.concurrent.EventLoop;
 import io.jray.common.gcs.GcsClient;
 import io.jray.common.grpc.ChannelPool;
 import java.util.concurrent.ConcurrentHashMap;
-import io.jray.proto.Address;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -23,11 +21,8 @@ final class ActorTaskSubmitter implements TaskSubmitter {
   private final ChannelPool channels;
   private final Supplier<GcsClient> gcs;
   private final EventLoop timers;
-  private final Predicate<Address> onDeadNode;
 
-  ActorTaskSubmitter(TaskManager tasks, ChannelPool channels, Supplier<GcsClient> gcs, EventLoop timers,
-      Predicate<Address> onDeadNode) {
-    this.onDeadNode = onDeadNode;
+  ActorTaskSubmitter(TaskManager tasks, ChannelPool channels, Supplier<GcsClient> gcs, EventLoop timers) {
     this.tasks = tasks;
     this.channels = channels;
     this.gcs = gcs;
@@ -36,7 +31,7 @@ final class ActorTaskSubmitter implements TaskSubmitter {
 
   ActorQueue queue(ActorId id, String className, int maxPendingCalls) {
     return queues.computeIfAbsent(id, k -> new ActorQueue(k, className, maxPendingCalls, tasks, channels, gcs,
-        timers, onDeadNode));
+        timers));
   }
 
   @Override

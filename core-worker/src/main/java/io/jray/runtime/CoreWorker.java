@@ -127,8 +127,7 @@ public final class CoreWorker implements JRayRuntime {
     this.raylet = raylet;
     this.host = host;
     this.channels = new ChannelPool(token);
-    // the directory is made in start(), before anyone can hand this process a ref to fetch
-    this.fetcher = new ObjectFetcher(channels, owner -> directory != null && directory.onDeadNode(owner));
+    this.fetcher = new ObjectFetcher(channels);
     this.table = new OwnershipTable((id, v, copies) -> {
       stored.freed(id, v, copies);
       ActorManager a = actors;
@@ -168,9 +167,8 @@ public final class CoreWorker implements JRayRuntime {
         recovery, self);
     futures = new ObjectFutures(reader, decoders);
     resolver = new DependencyResolver(table, stored, reader, tasks, directory, self, this::nextPutId, recovery);
-    submitter = new NormalTaskSubmitter(submitterLoop, tasks, channels, self, raylet, ProtoIds.bytes(jobId),
-        directory::onDeadNode);
-    actorSubmitter = new ActorTaskSubmitter(tasks, channels, () -> gcs, submitterLoop, directory::onDeadNode);
+    submitter = new NormalTaskSubmitter(submitterLoop, tasks, channels, self, raylet, ProtoIds.bytes(jobId));
+    actorSubmitter = new ActorTaskSubmitter(tasks, channels, () -> gcs, submitterLoop);
     actors = new ActorManager(jobId, self, table, resolver, () -> gcs, this::nextPutId, task::id, actorEvents);
     canceller = new TaskCanceller(tasks, List.of(submitter, actorSubmitter), channels, ProtoIds.bytes(workerId));
     if (!driver) {

@@ -2,7 +2,6 @@ package io.jray.raylet;
 
 import io.jray.common.proto.ProtoIds;
 import io.jray.common.gcs.GcsClient;
-import io.jray.common.gcs.NodeDeclaredDead;
 import io.jray.proto.ResourceReport;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -10,8 +9,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tells GCS this node's resources: when they changed (checked every 100 ms) and at least every
- * {@code scheduler.report-ms}; a report GCS refuses because it declared this node dead ends the
- * node ({@link NodeFence}). Also where queued requests get a second look (spilled to nodes that
+ * {@code scheduler.report-ms}. Also where queued requests get a second look (spilled to nodes that
  * have room). Runs on the raylet loop.
  */
 final class ResourceReporter {
@@ -20,13 +18,11 @@ final class ResourceReporter {
   private final LeaseScheduler scheduler;
   private final GcsClient gcs;
   private final long periodMs;
-  private final NodeFence fence;
   private Map<String, Double> lastAvailable;
   private long lastReportMs;
   private boolean inFlight;
 
-  ResourceReporter(NodeContext node, LeaseScheduler scheduler, GcsClient gcs, long periodMs, NodeFence fence) {
-    this.fence = fence;
+  ResourceReporter(NodeContext node, LeaseScheduler scheduler, GcsClient gcs, long periodMs) {
     this.node = node;
     this.scheduler = scheduler;
     this.gcs = gcs;
@@ -47,9 +43,7 @@ final class ResourceReporter {
     gcs.reportResources(ResourceReport.newBuilder().setNodeId(ProtoIds.bytes(node.nodeId()))
         .putAllTotal(scheduler.total().toMap()).putAllAvailable(available).addAllDemand(scheduler.demand()).build())
         .whenComplete((r, t) -> {
-          if (NodeDeclaredDead.is(t)) {
-            fence.declaredDead(io.grpc.Status.fromThrowable(t).getDescription());
-          } else if (t != null) {
+          if (t != null) {
             LOG.debug("resource report failed: {}", t.toString());
           }
           loop.execute(() -> inFlight = false);
