@@ -112,7 +112,8 @@ final class Raylet {
   /** Serves, registers the node with GCS, starts reporting resources and follows GCS publications. */
   void start() throws Exception {
     Server s = Rpc.startServer("0.0.0.0", options.port(), node.token(), null, service,
-        new ObjectStoreRpcService(nodeStore.loop, nodeStore.store, nodeStore.puller, cluster::address));
+        new ObjectStoreRpcService(nodeStore.loop, nodeStore.store, nodeStore.puller, cluster::address),
+        new LogFileService(options.session().logs(), nodeId));
     server = s;
     node.bound(s.getPort());
     gcs.registerNode(NodeInfo.newBuilder().setNodeId(ProtoIds.bytes(nodeId)).setHost(options.host())

@@ -91,6 +91,17 @@ public final class JRayConfig {
   public static final Key JOB_CODE_CACHE_DIR = key("job.code-cache-dir", "",
       "where raylets keep the jobs' code they fetched from GCS; empty = <session>/packages");
   public static final Key LOG_LEVEL = key("log.level", "INFO", "log level of every JRay process");
+  // ---- observability (task events, DESIGN §13)
+  public static final Key TASK_EVENTS_ENABLED = key("task-events.enabled", "true",
+      "core workers report task state transitions to GCS (jray list tasks); false turns them off");
+  public static final Key TASK_EVENTS_BUFFER = key("task-events.buffer", "20000",
+      "task events a core worker buffers between sends to GCS; past it events are dropped and counted");
+  public static final Key TASK_EVENTS_BATCH = key("task-events.batch", "2000",
+      "a core worker sends its buffered task events at this many, or every task-events.flush-ms");
+  public static final Key TASK_EVENTS_FLUSH_MS = key("task-events.flush-ms", "1000",
+      "how often a core worker sends its buffered task events to GCS");
+  public static final Key GCS_TASK_EVENTS_MAX = key("gcs.task-events.max", "100000",
+      "tasks GCS keeps events of (in memory); past it the oldest task is dropped and counted per job");
 
   private static Key key(String name, String def, String meaning) {
     Key k = new Key(name, def, meaning);

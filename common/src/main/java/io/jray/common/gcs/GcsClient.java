@@ -379,6 +379,23 @@ public final class GcsClient implements AutoCloseable {
 
   // ---- raw stub
 
+  // ---- task events and task queries (state.proto's TaskEventService, on the same channel)
+
+  /** One batch of task events; a core worker sends it with no reconnect wait (events are best effort). */
+  public void addTaskEvents(io.jray.proto.AddTaskEventsRequest request) {
+    retry.call("AddTaskEvents", false, () -> taskEvents(callTimeoutMs).addTaskEvents(request));
+  }
+
+  /** The tasks GCS has events of that match the request's filters (the most recent {@code limit}). */
+  public io.jray.proto.GetTasksReply tasks(io.jray.proto.GetTasksRequest request) {
+    return retry.call("GetTasks", true, () -> taskEvents(callTimeoutMs).getTasks(request));
+  }
+
+  private io.jray.proto.TaskEventServiceGrpc.TaskEventServiceBlockingStub taskEvents(long timeoutMs) {
+    return io.jray.proto.TaskEventServiceGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMs,
+        TimeUnit.MILLISECONDS);
+  }
+
   /**
    * An asynchronous stub, without retries or deadline: for tests of GCS's own validation, which
    * must send what the typed methods above would never send (a malformed package upload).
