@@ -142,8 +142,8 @@ public final class GcsClient implements AutoCloseable {
 
   public void registerNode(NodeInfo node) {
     // registering an alive node again changes nothing, so a call that ran out of time (a starved
-    // machine can take seconds to connect) is tried again like a read, not given up
-    read("RegisterNode", s -> s.registerNode(RegisterNodeRequest.newBuilder().setNode(node).build()));
+    // machine can take seconds to connect) is tried again, not given up
+    idempotentWrite("RegisterNode", s -> s.registerNode(RegisterNodeRequest.newBuilder().setNode(node).build()));
   }
 
   public void unregisterNode(NodeId node, String reason) {
@@ -410,6 +410,11 @@ public final class GcsClient implements AutoCloseable {
 
   private <T> T read(String rpc, long timeoutMs, Function<GcsServiceGrpc.GcsServiceBlockingStub, T> call) {
     return retry.call(rpc, true, () -> call.apply(stub(timeoutMs)));
+  }
+
+  /** A write that changes nothing when applied twice: retried after a deadline too, as a read is. */
+  private <T> T idempotentWrite(String rpc, Function<GcsServiceGrpc.GcsServiceBlockingStub, T> call) {
+    return read(rpc, call);
   }
 
   private <T> T write(String rpc, Function<GcsServiceGrpc.GcsServiceBlockingStub, T> call) {
