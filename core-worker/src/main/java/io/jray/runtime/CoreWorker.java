@@ -127,7 +127,8 @@ public final class CoreWorker implements JRayRuntime {
     this.raylet = raylet;
     this.host = host;
     this.channels = new ChannelPool(token);
-    this.fetcher = new ObjectFetcher(channels);
+    // the directory is made in start(), before anyone can hand this process a ref to fetch
+    this.fetcher = new ObjectFetcher(channels, owner -> directory != null && directory.onDeadNode(owner));
     this.table = new OwnershipTable((id, v, copies) -> {
       stored.freed(id, v, copies);
       ActorManager a = actors;
@@ -167,8 +168,9 @@ public final class CoreWorker implements JRayRuntime {
         recovery, self);
     futures = new ObjectFutures(reader, decoders);
     resolver = new DependencyResolver(table, stored, reader, tasks, directory, self, this::nextPutId, recovery);
-    submitter = new NormalTaskSubmitter(submitterLoop, tasks, channels, self, raylet, ProtoIds.bytes(jobId));
-    actorSubmitter = new ActorTaskSubmitter(tasks, channels, () -> gcs, submitterLoop);
+    submitter = new NormalTaskSubmitter(submitterLoop, tasks, channels, self, raylet, ProtoIds.bytes(jobId),
+        directory::onDeadNode);
+    actorSubmitter = new ActorTaskSubmitter(tasks, channels, () -> gcs, submitterLoop, directory::onDeadNode);
     actors = new ActorManager(jobId, self, table, resolver, () -> gcs, this::nextPutId, task::id, actorEvents);
     canceller = new TaskCanceller(tasks, List.of(submitter, actorSubmitter), channels, ProtoIds.bytes(workerId));
     if (!driver) {

@@ -147,9 +147,12 @@ final class DriverConnection {
       throw new IllegalStateException("the cluster at " + gcsAddress + " has no alive node; start one with"
           + " 'jray start --address " + gcsAddress + "'");
     }
+    // the address workers and other nodes reach this driver at (its own objects are served from here)
+    String host = JRayConfig.get(JRayConfig.NODE_IP_ADDRESS);
     // a driver maps its node's object store, so that node must run on this machine
-    NodeInfo local = alive.stream().filter(n -> onThisMachine(n.getHost()))
-        .sorted(Comparator.comparing((NodeInfo n) -> !isLocal(n.getHost())).thenComparing(n -> !n.getIsHead()))
+    NodeInfo local = alive.stream().filter(n -> n.getHost().equals(host) || onThisMachine(n.getHost()))
+        .sorted(Comparator.comparing((NodeInfo n) -> !n.getHost().equals(host))
+            .thenComparing(n -> !isLocal(n.getHost())).thenComparing(n -> !n.getIsHead()))
         .findFirst().orElseThrow(() -> {
           gcs.close();
           return new IllegalStateException("no node of the cluster at " + gcsAddress + " runs on this machine (its"
@@ -167,7 +170,6 @@ final class DriverConnection {
       gcs.close();
       throw e;
     }
-    String host = "127.0.0.1";
     long pid = ProcessHandle.current().pid();
     JobId jobId = gcs.addJob(JobInfo.newBuilder().setDriverHost(host).setDriverPid(pid).addAllClasspath(classpath)
         .addAllPackages(packages).setDriverNodeId(local.getNodeId()).build());

@@ -30,6 +30,8 @@ public final class JRayConfig {
   public static final Key GCS_PORT = key("gcs.port", "6380", "port of the GCS server on the head node");
   public static final Key SESSION_ROOT = key("session.root", "/tmp/jray", "where session directories are made");
   public static final Key ADDRESS = key("address", "", "cluster to connect to (host:port of GCS); empty = local");
+  public static final Key NODE_IP_ADDRESS = key("node-ip-address", "127.0.0.1",
+      "address other processes reach a driver at (raylets: jray start --node-ip-address)");
   public static final Key AUTH_TOKEN = key("auth.token", "", "cluster token; default: the session's token file");
   public static final Key GCS_RECONNECT_TIMEOUT_MS = key("gcs.reconnect-timeout-ms", "60000",
       "a call to GCS that finds it unreachable retries (100 ms backoff doubling to 2 s) this long, then fails");
