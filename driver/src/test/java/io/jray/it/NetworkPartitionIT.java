@@ -104,7 +104,9 @@ class NetworkPartitionIT {
     NamespacedNode node = cluster.addNodeInNamespace(NodeOptions.defaults().withCpus(1));
     String hex = nodeHex(node.raylet());
     Path journal = dir.resolve("journal");
-    ObjectRef<String> result = JRay.task(PartitionTasks::slowOn, journal.toString(), hex, 30_000L)
+    // it works far longer than cut + detection + redo + heal take even on a starved machine: an
+    // "end" from it would mean fencing failed to stop it, not that it was slow to
+    ObjectRef<String> result = JRay.task(PartitionTasks::slowOn, journal.toString(), hex, 180_000L)
         .setSchedulingStrategy(near(node.raylet())).remote();
     await().atMost(Duration.ofSeconds(120)).until(() -> PartitionTasks.lines(journal).contains("start " + hex));
     List<ProcessHandle> workers = node.raylet().process().descendants().toList();
@@ -141,7 +143,7 @@ class NetworkPartitionIT {
     assertThat(JRay.task(PartitionTasks::startActorHere, name).setSchedulingStrategy(ClusterExtension.on(
         node.raylet())).remote().get(Duration.ofSeconds(120))).as("placed on its creator's node").isEqualTo(hex);
     ActorHandle<PartitionTasks.Journaled> actor = JRay.<PartitionTasks.Journaled>getActor(name).orElseThrow();
-    ObjectRef<String> call = actor.task(PartitionTasks.Journaled::slowOn, journal.toString(), hex, 30_000L).remote();
+    ObjectRef<String> call = actor.task(PartitionTasks.Journaled::slowOn, journal.toString(), hex, 180_000L).remote();
     await().atMost(Duration.ofSeconds(120)).until(() -> PartitionTasks.lines(journal).contains("start " + hex));
 
     cutAndAwaitDead(node, hex);
