@@ -67,7 +67,8 @@ class NodeFencingTest {
       assertThat(after.getState()).isEqualTo(NodeInfo.State.DEAD);
       assertThat(after.getDeathReason()).isEqualTo("cut off");
 
-      // other refusals are not mistaken for fencing
+      // other refusals, and no failure at all (a report's whenComplete), are not mistaken for fencing
+      assertThat(NodeDeclaredDead.is(null)).isFalse();
       assertThatThrownBy(() -> client.registerNode(NodeInfo.getDefaultInstance()))
           .satisfies(e -> assertThat(NodeDeclaredDead.is(e)).isFalse());
     }

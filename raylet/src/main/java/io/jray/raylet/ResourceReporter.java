@@ -47,12 +47,14 @@ final class ResourceReporter {
     gcs.reportResources(ResourceReport.newBuilder().setNodeId(ProtoIds.bytes(node.nodeId()))
         .putAllTotal(scheduler.total().toMap()).putAllAvailable(available).addAllDemand(scheduler.demand()).build())
         .whenComplete((r, t) -> {
+          // first: a report that never clears this stops every later one, and spillbacks then
+          // count against other nodes forever (ClusterView.reserve is only undone by reports)
+          loop.execute(() -> inFlight = false);
           if (NodeDeclaredDead.is(t)) {
             fence.declaredDead(io.grpc.Status.fromThrowable(t).getDescription());
           } else if (t != null) {
             LOG.debug("resource report failed: {}", t.toString());
           }
-          loop.execute(() -> inFlight = false);
         });
   }
 }

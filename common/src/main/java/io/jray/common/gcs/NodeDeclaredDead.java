@@ -31,8 +31,11 @@ public final class NodeDeclaredDead {
         .asRuntimeException(trailers);
   }
 
-  /** Whether {@code t} is GCS saying that this caller's node was declared dead. */
+  /** Whether {@code t} (null: no failure) is GCS saying that this caller's node was declared dead. */
   public static boolean is(Throwable t) {
+    if (t == null) {
+      return false; // grpc's Status.trailersFromThrowable throws on null
+    }
     Metadata trailers = Status.trailersFromThrowable(t);
     return Status.fromThrowable(t).getCode() == Status.Code.FAILED_PRECONDITION && trailers != null
         && trailers.containsKey(TRAILER);
