@@ -143,7 +143,7 @@ public final class CoreWorker implements JRayRuntime {
     CoreWorkerRpcService service = new CoreWorkerRpcService(this);
     server = Rpc.startServer("0.0.0.0", 0, token, null, service, new OwnerStateRpcService(table, jobId, () -> self));
     self = Address.newBuilder().setHost(host).setPort(server.getPort()).setWorkerId(ProtoIds.bytes(workerId))
-        .setNodeId(ProtoIds.bytes(nodeId)).build();
+        .setNodeId(ProtoIds.bytes(nodeId)).setDriver(driver).build();
     directory = new ObjectDirectory(table, channels, self, nodeId);
     refs = new ReferenceCounter(table, new BorrowedRefs(workerId, nodeId, new GrpcOwnerLink(channels), borrowReleaser),
         directory, self);
@@ -240,9 +240,38 @@ public final class CoreWorker implements JRayRuntime {
     return canceller.cancelOwned(returnId, force, recursive);
   }
 
-  /** The node this core worker leases from died: nothing it queues can run any more. */
+  /**
+   * The node this core worker leases from died. A worker's tasks are redone elsewhere (it exits);
+   * a driver goes on through another alive node's raylet if there is one (its objects stored on
+   * its node are lost and remade from lineage, its later values travel inline), and otherwise
+   * nothing it queues can run any more. Decided on a virtual thread: it asks GCS.
+   */
   void localNodeDied(String reason) {
-    submitter.rayletDied("the raylet of node " + nodeId + " died (" + reason + ")");
+    String why = "the raylet of node " + nodeId + " died (" + reason + ")";
+    io.jray.common.gcs.GcsClient g = gcs;
+    if (!driver || g == null) {
+      submitter.rayletDied(why);
+      return;
+    }
+    Thread.ofVirtual().name("node-failover").start(() -> {
+      Address next = null;
+      try {
+        next = g.allNodes().stream().filter(n -> n.getState() == io.jray.proto.NodeInfo.State.ALIVE
+                && !n.getNodeId().equals(ProtoIds.bytes(nodeId)))
+            .sorted(java.util.Comparator.comparing((io.jray.proto.NodeInfo n) -> !n.getIsHead()))
+            .map(n -> Address.newBuilder().setHost(n.getHost()).setPort(n.getRayletPort()).setNodeId(n.getNodeId())
+                .build())
+            .findFirst().orElse(null);
+      } catch (RuntimeException e) {
+        LOG.warn("{}; GCS could not name another node ({})", why, e.toString());
+      }
+      if (next == null) {
+        submitter.rayletDied(why + "; no other node is alive");
+        return;
+      }
+      stored.nodeLost(new RemoteStoreReader(channels, () -> gcs), next);
+      submitter.rayletReplaced(next, why);
+    });
   }
 
   /** GCS declared {@code node} dead: copies there are gone, borrows from there end, lost objects are remade. */

@@ -60,7 +60,8 @@ final class NormalTaskSubmitter implements TaskSubmitter {
   private final TaskManager tasks;
   private final ChannelPool channels;
   private final Address self;
-  private final Address raylet;
+  /** Where leases are asked for: the local raylet, or another node's once the local one died (drivers). */
+  private volatile Address raylet;
   private final ByteString jobId;
   /** Whether a worker is on a node GCS declared dead: nothing from there is taken (a grant, a result). */
   private final Predicate<Address> onDeadNode;
@@ -599,6 +600,22 @@ final class NormalTaskSubmitter implements TaskSubmitter {
     }
     LOG.error("{}: failing every queued and running task", reason);
     out.run();
+  }
+
+  /**
+   * The local raylet's node was marked DEAD and this owner (a driver) goes on: leases are asked
+   * from {@code next}'s raylet from now on. Tasks on the dead node's workers end as lost workers
+   * (retried, counted), requests to the dead raylet fail and are asked again there.
+   */
+  void rayletReplaced(Address next, String reason) {
+    synchronized (this) {
+      if (rayletDead != null || shutdown) {
+        return;
+      }
+      raylet = next;
+    }
+    LOG.warn("{}: asking node {} at {}:{} for leases from now on", reason, ProtoIds.nodeId(next.getNodeId()),
+        next.getHost(), next.getPort());
   }
 
   /** Returns every lease and fails what has not run. */

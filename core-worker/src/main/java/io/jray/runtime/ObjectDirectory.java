@@ -62,11 +62,11 @@ final class ObjectDirectory {
 
   /**
    * Whether the process at {@code a} is on a node GCS declared dead: what it sends is not taken
-   * (fencing, DESIGN §7). An address without a node id is not.
+   * (fencing, DESIGN §7). An address without a node id is not, nor a driver (it outlives its node).
    */
   boolean onDeadNode(Address a) {
     // asked for every result batch: no id is decoded while no node died
-    return !deadNodes.isEmpty() && !a.getNodeId().isEmpty() && deadNodes.contains(ProtoIds.nodeId(a.getNodeId()));
+    return !deadNodes.isEmpty() && !a.getDriver() && !a.getNodeId().isEmpty() && deadNodes.contains(ProtoIds.nodeId(a.getNodeId()));
   }
 
   /** Whether this process owns {@code id} now. */

@@ -17,11 +17,8 @@ import io.jray.proto.StoredLocation;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +51,13 @@ final class StoredObjects implements AutoCloseable {
   private volatile long inlineThreshold = Long.MAX_VALUE;
   /** Set when shutdown starts: the raylet frees what an ending owner leaves, one by one is moot. */
   private volatile boolean closing;
+  /**
+   * Set when this process's node died but it goes on (a driver, DESIGN §7): nothing is stored any
+   * more (values travel inline), stored objects are read from the node holding them over gRPC.
+   */
+  private volatile RemoteStoreReader remote;
+  /** With {@link #remote}: the raylet that now frees this owner's objects on every node. */
+  private volatile Address freer;
   /** Told when a store call failed and the raylet does not answer either: a worker exits then. */
   private volatile java.util.function.Consumer<String> nodeGone = why -> { };
 
@@ -86,6 +90,18 @@ final class StoredObjects implements AutoCloseable {
     return new RuntimeFailure(why, gone, e);
   }
 
+  /**
+   * This node died and this process goes on: from now on values travel inline, stored objects are
+   * read with {@code reader} from the nodes holding them, and frees go through {@code raylet}.
+   * Objects whose copy was on this node are lost (their owners remake them).
+   */
+  void nodeLost(RemoteStoreReader reader, Address raylet) {
+    freer = raylet;
+    remote = reader;
+    LOG.warn("the object store of node {} is gone: values are kept in this process and stored objects are read"
+        + " over the network from now on", node);
+  }
+
   /** Maps the node's object store, as the raylet said at registration. */
   void attach(StoreInfo info) {
     if (info.getArenaPath().isEmpty()) {
@@ -115,7 +131,7 @@ final class StoredObjects implements AutoCloseable {
     }
     StoreClient s = store;
     long size = e.storedSize();
-    if (s == null || size <= inlineThreshold) {
+    if (s == null || size <= inlineThreshold || remote != null) {
       inline[0] = e.inlineBytes();
       return null;
     }
@@ -136,6 +152,10 @@ final class StoredObjects implements AutoCloseable {
 
   /** Reads a stored object (copying arrays, viewing ByteBuffers), pulling it here first if it is elsewhere. */
   Object read(ObjectId id, StoredLocation where, Address owner) {
+    RemoteStoreReader r = remote;
+    if (r != null) {
+      return readRemote(r, id, where, owner);
+    }
     StoreClient s = store;
     if (s == null) {
       throw new ObjectLostException("object " + id + " is in the object store, which this process has not mapped");
@@ -173,33 +193,35 @@ final class StoredObjects implements AutoCloseable {
   }
 
   /**
+   * Reads {@code id} over gRPC from the node {@code where} names or, failing that, from the other
+   * nodes its owner knows to hold a copy (never this process's dead node).
+   */
+  private Object readRemote(RemoteStoreReader r, ObjectId id, StoredLocation where, Address owner) {
+    CopySources sources = new CopySources(id, where, owner, directory, node);
+    for (NodeId from = sources.next(); from != null; from = sources.next()) {
+      try {
+        MemorySegment copy = r.read(id, where.getSize(), from);
+        return refs.decoding(() -> StoredValueFormat.decode(copy));
+      } catch (StatusRuntimeException | IllegalStateException e) {
+        sources.failed(from, e.getMessage());
+        LOG.warn("object {}: reading it from node {} failed ({}); trying the other copies", id, from, e.getMessage());
+      }
+    }
+    throw new ObjectLostException("object " + id + " could not be read from any node holding it (this process's"
+        + " node " + node + " is gone): " + sources.failures());
+  }
+
+  /**
    * Has this node's raylet pull {@code id} from the node {@code where} names; if that fails, from
    * the other nodes its owner knows to hold a copy, one after another.
    */
   private void pull(StoreClient s, ObjectId id, StoredLocation where, Address owner) {
-    Map<NodeId, String> failed = new LinkedHashMap<>();
-    ArrayDeque<NodeId> candidates = new ArrayDeque<>();
-    candidates.add(ProtoIds.nodeId(where.getNodeId()));
-    boolean askedOwner = false;
-    while (true) {
-      NodeId from = candidates.poll();
-      if (from == null) {
-        if (askedOwner) {
-          throw new ObjectLostException("object " + id + " could not be copied to node " + node + " from any node"
-              + " holding it: " + failed);
-        }
-        askedOwner = true;
-        for (NodeId n : directory.locationsFromOwner(id, owner)) {
-          if (!failed.containsKey(n) && !n.equals(node)) {
-            candidates.add(n);
-          }
-        }
-        continue;
-      }
+    CopySources sources = new CopySources(id, where, owner, directory, node);
+    for (NodeId from = sources.next(); from != null; from = sources.next()) {
       try {
         s.fetch(id, where.getSize(), from, owner == null ? self : owner);
-        if (!failed.isEmpty()) {
-          LOG.info("object {}: copied from node {} after {} failed", id, from, failed);
+        if (!sources.failures().isEmpty()) {
+          LOG.info("object {}: copied from node {} after {} failed", id, from, sources.failures());
         }
         return;
       } catch (StatusRuntimeException e) {
@@ -213,11 +235,13 @@ final class StoredObjects implements AutoCloseable {
             throw f;
           }
         }
-        failed.put(from, e.getStatus().getCode() + " " + e.getStatus().getDescription());
+        sources.failed(from, e.getStatus().getCode() + " " + e.getStatus().getDescription());
         LOG.warn("object {}: pull from node {} failed ({}); trying the other copies", id, from,
             e.getStatus().getDescription());
       }
     }
+    throw new ObjectLostException("object " + id + " could not be copied to node " + node + " from any node"
+        + " holding it: " + sources.failures());
   }
 
   /** The owner dropped its last ref: the stored copies are deleted from every node holding one. */
@@ -226,14 +250,20 @@ final class StoredObjects implements AutoCloseable {
     if (v.isStored() && s != null && !closing) {
       Set<NodeId> nodes = new HashSet<>(copies);
       nodes.add(ObjectDirectory.primaryOf(v));
-      s.delete(id, nodes);
+      Address f = freer;
+      if (f == null) {
+        s.delete(id, nodes);
+      } else {
+        nodes.remove(node);
+        StoreClient.delete(channels.get(f), id, nodes); // this node's raylet is gone
+      }
     }
   }
 
   /** A task's return nobody will read (its worker died after sealing it, perhaps): deleted here. */
   void orphaned(ObjectId id) {
     StoreClient s = store;
-    if (s != null) {
+    if (s != null && remote == null) {
       s.delete(id);
     }
   }

@@ -64,7 +64,7 @@ public final class StoreClient implements AutoCloseable {
       StoreCreateRequest.Builder req = StoreCreateRequest.newBuilder().setObjectId(oid).setSize(size)
           .setWorkerId(self).setPrimary(primary);
       if (owner != null) {
-        req.setOwnerWorkerId(owner.getWorkerId()).setOwnerNodeId(owner.getNodeId());
+        setOwner(req, owner);
       }
       c = stub.withDeadlineAfter(5, TimeUnit.MINUTES).create(req.build());
     } catch (StatusRuntimeException e) {
@@ -95,6 +95,24 @@ public final class StoreClient implements AutoCloseable {
     return true;
   }
 
+  /**
+   * Records who owns an object: its worker, and its node unless it is a driver, which outlives its
+   * node (a driver's death is reported as a worker's).
+   */
+  private static void setOwner(StoreCreateRequest.Builder req, io.jray.proto.Address owner) {
+    req.setOwnerWorkerId(owner.getWorkerId());
+    if (!owner.getDriver()) {
+      req.setOwnerNodeId(owner.getNodeId());
+    }
+  }
+
+  private static void setOwner(io.jray.proto.StoreFetchRequest.Builder req, io.jray.proto.Address owner) {
+    req.setOwnerWorkerId(owner.getWorkerId());
+    if (!owner.getDriver()) {
+      req.setOwnerNodeId(owner.getNodeId());
+    }
+  }
+
   /** The sealed object's bytes in the mapping, held until {@link #release}; null if not there in time. */
   public MemorySegment get(ObjectId id, long timeoutMs) {
     StoreGetReply r = stub.withDeadlineAfter(timeoutMs + 60_000, TimeUnit.MILLISECONDS).get(StoreGetRequest.newBuilder()
@@ -110,7 +128,7 @@ public final class StoreClient implements AutoCloseable {
     io.jray.proto.StoreFetchRequest.Builder req = io.jray.proto.StoreFetchRequest.newBuilder()
         .setObjectId(ProtoIds.bytes(id)).setSize(size).setFromNodeId(ProtoIds.bytes(from));
     if (owner != null) {
-      req.setOwnerWorkerId(owner.getWorkerId()).setOwnerNodeId(owner.getNodeId());
+      setOwner(req, owner);
     }
     stub.withDeadlineAfter(10, TimeUnit.MINUTES).fetch(req.build());
   }
@@ -141,6 +159,19 @@ public final class StoreClient implements AutoCloseable {
 
   /** The owner frees its object: here, and on {@code nodes} (through this node's raylet). */
   public void delete(ObjectId id, java.util.Collection<io.jray.api.NodeId> nodes) {
+    delete(async, id, nodes);
+  }
+
+  /**
+   * As above through the raylet at {@code raylet}, for an owner whose own node is gone: that
+   * raylet deletes its copy and has the other {@code nodes} delete theirs.
+   */
+  public static void delete(Channel raylet, ObjectId id, java.util.Collection<io.jray.api.NodeId> nodes) {
+    delete(ObjectStoreServiceGrpc.newStub(raylet), id, nodes);
+  }
+
+  private static void delete(ObjectStoreServiceGrpc.ObjectStoreServiceStub async, ObjectId id,
+      java.util.Collection<io.jray.api.NodeId> nodes) {
     StoreDeleteRequest.Builder b = StoreDeleteRequest.newBuilder().setObjectId(ProtoIds.bytes(id));
     if (nodes != null) {
       for (io.jray.api.NodeId n : nodes) {
