@@ -9,6 +9,7 @@ import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.jray.api.JobId;
 import io.jray.api.NodeId;
+import io.jray.api.WorkerId;
 import io.jray.common.config.JRayConfig;
 import io.jray.common.grpc.Rpc;
 import io.jray.common.proto.ProtoIds;
@@ -23,7 +24,10 @@ import io.jray.proto.GetNamedActorRequest;
 import io.jray.proto.KillActorRequest;
 import io.jray.proto.RegisterActorRequest;
 import io.jray.proto.FindMissingPackagesRequest;
+import io.jray.proto.GcsInfo;
 import io.jray.proto.GcsServiceGrpc;
+import io.jray.proto.GetGcsInfoRequest;
+import io.jray.proto.ResyncNodeRequest;
 import io.jray.proto.GetAllJobsRequest;
 import io.jray.proto.GetAllNodesRequest;
 import io.jray.proto.GetJobRequest;
@@ -147,6 +151,22 @@ public final class GcsClient implements AutoCloseable {
   public void unregisterNode(NodeId node, String reason) {
     write("UnregisterNode", s -> s.unregisterNode(UnregisterNodeRequest.newBuilder().setNodeId(ProtoIds.bytes(node))
         .setReason(reason).build()));
+  }
+
+  /**
+   * Tells a restarted GCS (incarnation {@code gcsIncarnation}) which workers are alive on this
+   * node; resyncing twice is harmless (a retry after a lost reply changes nothing).
+   */
+  public void resyncNode(NodeId node, long gcsIncarnation, Collection<WorkerId> liveWorkers) {
+    ResyncNodeRequest.Builder b = ResyncNodeRequest.newBuilder().setNodeId(ProtoIds.bytes(node))
+        .setGcsIncarnation(gcsIncarnation);
+    liveWorkers.forEach(w -> b.addLiveWorkerIds(ProtoIds.bytes(w)));
+    read("ResyncNode", s -> s.resyncNode(b.build()));
+  }
+
+  /** The GCS serving now: its incarnation, when it (re)started, its storage and the resync progress. */
+  public GcsInfo gcsInfo() {
+    return read("GetGcsInfo", s -> s.getGcsInfo(GetGcsInfoRequest.getDefaultInstance()));
   }
 
   /** Every node GCS knows, alive and dead, in the order they first registered. */
