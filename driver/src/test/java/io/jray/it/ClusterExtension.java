@@ -71,6 +71,7 @@ final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, Bef
   private final List<NodeOptions> nodes = new ArrayList<>();
   private final Map<String, String> properties = new LinkedHashMap<>();
   private Driver driver = Driver.NONE;
+  private boolean supervisedGcs;
 
   private LocalCluster cluster;
   private Set<Path> sessionsBefore;
@@ -109,6 +110,12 @@ final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, Bef
   /** The heap of every worker JVM the nodes start (large objects need more than the default). */
   ClusterExtension workerHeap(String heap) {
     return property("jray.worker.heap", heap);
+  }
+
+  /** GCS runs under its supervisor, as on a {@code jray start --head} node: killed, it comes back. */
+  ClusterExtension supervisedGcs() {
+    supervisedGcs = true;
+    return this;
   }
 
   /** This JVM connects as the driver once for the whole class. */
@@ -156,7 +163,7 @@ final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, Bef
     arenasBefore = arenas();
     try {
       withProperties(() -> {
-        cluster = LocalCluster.start(root(), 0, head, false);
+        cluster = LocalCluster.start(root(), 0, head, false, supervisedGcs);
         for (NodeOptions n : nodes) {
           cluster.addNode(n);
         }
@@ -407,6 +414,11 @@ final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, Bef
 
   ClusterLauncher.Started gcs() {
     return cluster.gcs();
+  }
+
+  /** The pid of the GCS process serving now (with {@link #supervisedGcs()}, the supervisor's latest child). */
+  long gcsPid() {
+    return PidFiles.pid(cluster.session(), "gcs").orElseThrow();
   }
 
   /** The raylets started so far, the head's first. */
