@@ -136,7 +136,10 @@ class GcsRestartIT {
 
   @Test
   void actorWhoseWorkerDiesWhileGcsIsDownIsRestartedOnceItIsBack() throws Exception {
-    ActorHandle<TestActors.Counter> c = JRay.actor(TestActors.Counter::new).setMaxRestarts(1).remote();
+    // maxTaskRetries: the first call after the restart may still go to the dead worker (the driver
+    // learns of the restart from GCS), and then is retried on the new one
+    ActorHandle<TestActors.Counter> c = JRay.actor(TestActors.Counter::new).setMaxRestarts(1).setMaxTaskRetries(1)
+        .remote();
     assertThat(c.task(TestActors.Counter::add, 3).remote().get(Duration.ofSeconds(60))).isEqualTo(3);
     long worker = c.task(TestActors.Counter::pid).remote().get();
     kill9(cluster.gcsPid());
