@@ -7,13 +7,17 @@ import com.google.protobuf.ByteString;
 import io.jray.api.ActorHandle;
 import io.jray.api.ActorLifetime;
 import io.jray.api.JRay;
+import io.jray.api.NodeId;
 import io.jray.api.ObjectRef;
 import io.jray.common.gcs.GcsClient;
+import io.jray.common.process.ClusterLauncher;
 import io.jray.common.process.NodeOptions;
+import io.jray.common.proto.ProtoIds;
 import io.jray.proto.ActorInfo;
 import io.jray.proto.GcsInfo;
 import io.jray.proto.JobInfo;
 import io.jray.proto.NodeInfo;
+import io.jray.runtime.CoreWorker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,8 +130,13 @@ class GcsRestartIT {
       assertThat(gcs.kvGet("gcs-restart-it").orElseThrow().toStringUtf8()).isEqualTo("written before the kill");
       ActorHandle<TestActors.Counter> found = JRay.<TestActors.Counter>getActor("gcs-restart-counter").orElseThrow();
       assertThat(found.task(TestActors.Counter::get).remote().get(Duration.ofSeconds(60))).isEqualTo(500);
+      // the class's two nodes ALIVE, each registered once (another test of the class adds a node it kills)
       List<NodeInfo> nodes = gcs.allNodes();
-      assertThat(nodes).hasSize(2).allMatch(n -> n.getState() == NodeInfo.State.ALIVE);
+      assertThat(nodes).extracting(n -> n.getNodeId()).doesNotHaveDuplicates();
+      assertThat(nodes).filteredOn(n -> n.getState() == NodeInfo.State.ALIVE)
+          .extracting(n -> ProtoIds.nodeId(n.getNodeId()).hex())
+          .containsExactlyInAnyOrder(ClusterExtension.nodeHex(cluster.raylet(0)),
+              ClusterExtension.nodeHex(cluster.raylet(1)));
       assertThat(gcs.allJobs()).filteredOn(j -> j.getDriverPid() == ProcessHandle.current().pid())
           .singleElement().extracting(JobInfo::getState).isEqualTo(JobInfo.State.RUNNING);
       found.kill();
@@ -142,11 +151,46 @@ class GcsRestartIT {
         .remote();
     assertThat(c.task(TestActors.Counter::add, 3).remote().get(Duration.ofSeconds(60))).isEqualTo(3);
     long worker = c.task(TestActors.Counter::pid).remote().get();
+    ByteString actorId = ByteString.copyFrom(c.id().bytes());
+    ByteString workerId;
+    try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
+      workerId = gcs.getActor(actorId).orElseThrow().getAddress().getWorkerId();
+    }
     kill9(cluster.gcsPid());
     kill9(worker);
     ActorFaultsIT.awaitRestarted(cluster, c, 1);
+    try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
+      // the death seen while GCS was down is reported once it is back, and once only
+      await().atMost(Duration.ofSeconds(60)).until(() -> gcs.workerDeaths(null, null, 10_000).stream()
+          .filter(d -> d.getWorkerId().equals(workerId)).count() == 1);
+      assertThat(gcs.getActor(actorId).orElseThrow().getNumRestarts()).isEqualTo(1);
+    }
     assertThat(c.task(TestActors.Counter::add, 1).remote().get(Duration.ofSeconds(60))).isEqualTo(1);
     assertThat(c.task(TestActors.Counter::wasRestarted).remote().get()).isTrue();
     assertThat(c.task(TestActors.Counter::pid).remote().get()).isNotEqualTo(worker);
+  }
+
+  @Test
+  void aNodeKilledWhileGcsIsDownIsDeclaredDeadOnceItIsBackAndItsObjectsAreRemade() throws Exception {
+    ClusterLauncher.Started doomed = cluster.addNode(NodeOptions.defaults().withCpus(1));
+    String doomedHex = ClusterExtension.nodeHex(doomed);
+    // 2 MiB: kept in the doomed node's store, not inline in the owner
+    ObjectRef<byte[]> made = JRay.task(TestTasks::bytes, 2 << 20, 13L)
+        .setSchedulingStrategy(ClusterExtension.near(doomed)).remote();
+    JRay.wait(List.of(made), 1, Duration.ofMinutes(2));
+    assertThat(CoreWorker.current().locationsOf(made.id())).extracting(NodeId::hex).containsExactly(doomedHex);
+    long expected = TestTasks.crc(TestTasks.bytes(2 << 20, 13L));
+
+    kill9(cluster.gcsPid());
+    kill9(doomed.pid());
+    assertThat(TestTasks.crc(made.get(Duration.ofMinutes(3)))).isEqualTo(expected);
+    try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
+      await().atMost(Duration.ofSeconds(120)).until(() -> gcs.allNodes().stream()
+          .filter(n -> ProtoIds.nodeId(n.getNodeId()).hex().equals(doomedHex))
+          .allMatch(n -> n.getState() == NodeInfo.State.DEAD));
+      assertThat(gcs.allNodes()).extracting(n -> n.getNodeId()).doesNotHaveDuplicates();
+    }
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(CoreWorker.current()
+        .locationsOf(made.id())).extracting(NodeId::hex).isNotEmpty().doesNotContain(doomedHex));
   }
 }
