@@ -3,6 +3,8 @@ package io.jray.runtime;
 import com.google.protobuf.ByteString;
 import io.jray.common.config.JRayConfig;
 import io.jray.common.gcs.GcsClient;
+import io.jray.common.gcs.GcsUnavailableException;
+import io.jray.common.proto.ProtoIds;
 import io.jray.proto.Address;
 import io.jray.proto.AddTaskEventsRequest;
 import io.jray.proto.ErrorInfo;
@@ -24,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * and sent in batches by a thread of its own every {@code task-events.flush-ms} or as soon as
  * {@code task-events.batch} are waiting. Recording never blocks and never calls out: when the
  * buffer is full the event is dropped and counted, and the count goes to GCS with the next batch,
- * which shows it per job. Nothing is retried: a batch GCS did not take is counted as dropped too,
- * since task events are for people looking, not for the runtime.
+ * which shows it per job. A batch sent while GCS is unreachable (a restart, issue 13) goes back
+ * into the buffer and is sent once GCS is back, within the buffer's bound; a batch GCS refused is
+ * counted as dropped, since task events are for people looking, not for the runtime.
  *
  * <p>Threads: {@link #record} from any thread (a lock-based bounded queue, one offer); the
  * {@code task-events} daemon thread builds the protos and makes the blocking GCS call.
@@ -46,6 +49,8 @@ final class TaskEventBuffer {
   private final AtomicLong dropped = new AtomicLong();
   private final Thread sender;
   private volatile boolean closed;
+  /** When the current GCS outage began (System.nanoTime()), 0 while GCS takes batches; sender thread only. */
+  private long downSince;
 
   private TaskEventBuffer(int capacity, int batch, long flushMs, ByteString jobId, Address self,
       Supplier<GcsClient> gcs) {
@@ -117,26 +122,28 @@ final class TaskEventBuffer {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(flushMs));
       }
       boolean last = closed;
+      boolean sent;
       do {
         drained.clear();
         queue.drainTo(drained, batch);
-        send(drained);
-      } while (drained.size() == batch);
+        sent = send(drained);
+      } while (sent && drained.size() == batch); // GCS down: wait a flush interval before trying again
       if (last) {
         return;
       }
     }
   }
 
-  private void send(List<Transition> drained) {
+  /** False when GCS could not be reached and {@code drained} went back into the buffer. */
+  private boolean send(List<Transition> drained) {
     long droppedNow = dropped.get();
     if (drained.isEmpty() && droppedNow == 0) {
-      return;
+      return true;
     }
     GcsClient client = gcs.get();
     if (client == null) { // not connected yet: they wait in the buffer (or overflow it)
       requeueOrDrop(drained);
-      return;
+      return false;
     }
     AddTaskEventsRequest.Builder b = AddTaskEventsRequest.newBuilder().setJobId(jobId).setDropped(droppedNow);
     for (Transition t : drained) {
@@ -145,10 +152,25 @@ final class TaskEventBuffer {
     try {
       client.withReconnectTimeout(Duration.ZERO).addTaskEvents(b.build());
       dropped.addAndGet(-droppedNow);
+      if (downSince != 0) {
+        LOG.warn("task events of job {} reach GCS again after {} ms", ProtoIds.jobId(jobId),
+            (System.nanoTime() - downSince) / 1_000_000);
+        downSince = 0;
+      }
+      return true;
+    } catch (GcsUnavailableException e) {
+      requeueOrDrop(drained);
+      if (downSince == 0) {
+        downSince = System.nanoTime();
+        LOG.warn("task events of job {} wait in the buffer (at most {}) until GCS is back: {}",
+            ProtoIds.jobId(jobId), queue.remainingCapacity() + queue.size(), e.getMessage());
+      }
+      return false;
     } catch (RuntimeException e) {
       dropped.addAndGet(drained.size());
-      LOG.warn("{} task events of job {} not sent to GCS (counted as dropped): {}", drained.size(),
-          io.jray.common.proto.ProtoIds.jobId(jobId), e.getMessage());
+      LOG.warn("{} task events of job {} refused by GCS (counted as dropped): {}", drained.size(),
+          ProtoIds.jobId(jobId), e.getMessage());
+      return true;
     }
   }
 

@@ -27,6 +27,11 @@ final class StartCommand implements Callable<Integer> {
   @Option(names = "--port", description = "GCS port for --head (default: jray.gcs.port, 6380; 0 = any free port)")
   Integer port;
 
+  @Option(names = "--gcs-storage-dir", paramLabel = "DIR",
+      description = "GCS's RocksDB for --head (default: <session>/gcs-storage, new each start); give the directory of"
+          + " an earlier head to keep its jobs, detached actors and KV")
+  Path gcsStorageDir;
+
   @Option(names = "--num-cpus", description = "CPUs this node offers (default: the core count)")
   Double numCpus;
 
@@ -54,6 +59,9 @@ final class StartCommand implements Callable<Integer> {
     if (head == (address != null)) {
       throw new IllegalArgumentException("give exactly one of --head or --address HOST:PORT");
     }
+    if (gcsStorageDir != null && !head) {
+      throw new IllegalArgumentException("--gcs-storage-dir is for --head only: the GCS runs on the head node");
+    }
     if (numCpus != null && (!Double.isFinite(numCpus) || numCpus < 0)) {
       throw new IllegalArgumentException("--num-cpus must be finite and >= 0, got " + numCpus);
     }
@@ -62,7 +70,8 @@ final class StartCommand implements Callable<Integer> {
     Path root = Path.of(JRayConfig.get(JRayConfig.SESSION_ROOT));
     if (head) {
       SessionDir session = SessionDir.create(root, tokenOrNew(), true);
-      ClusterLauncher.Started gcs = ClusterLauncher.startGcs(session, port != null ? port : JRayConfig.getInt(JRayConfig.GCS_PORT));
+      ClusterLauncher.Started gcs = ClusterLauncher.startSupervisedGcs(session,
+          port != null ? port : JRayConfig.getInt(JRayConfig.GCS_PORT), gcsStorageDir);
       String gcsAddress = host + ":" + gcs.port();
       session.writeGcsAddress(gcsAddress);
       ClusterLauncher.Started raylet;
@@ -73,7 +82,10 @@ final class StartCommand implements Callable<Integer> {
         throw e;
       }
       System.out.println("JRay head node started.");
-      System.out.println("  GCS address:       " + gcsAddress + " (pid " + gcs.pid() + ")");
+      System.out.println("  GCS address:       " + gcsAddress + " (pid " + gcs.ready().get("pid") + ", restarted by"
+          + " its supervisor, pid " + gcs.pid() + ", if it dies)");
+      System.out.println("  GCS storage:       " + (gcsStorageDir != null ? gcsStorageDir.toAbsolutePath()
+          : session.path().resolve("gcs-storage")));
       System.out.println("  raylet:            node " + raylet.ready().get("node_id") + " on port " + raylet.port()
           + " (pid " + raylet.pid() + ")");
       System.out.println("  session directory: " + session.path() + "  (logs in " + session.logs() + ")");

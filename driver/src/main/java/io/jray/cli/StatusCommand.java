@@ -6,6 +6,7 @@ import io.jray.common.gcs.GcsClient;
 import io.jray.common.gcs.GcsUnavailableException;
 import io.jray.common.grpc.Rpc;
 import io.jray.proto.ActorInfo;
+import io.jray.proto.GcsInfo;
 import io.jray.proto.GetNodeStatsReply;
 import io.jray.proto.GetNodeStatsRequest;
 import io.jray.proto.JobInfo;
@@ -14,6 +15,7 @@ import io.jray.proto.NodeManagerServiceGrpc;
 import io.jray.proto.ResourceDemand;
 import io.jray.proto.WorkerStats;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,9 +40,11 @@ final class StatusCommand implements Callable<Integer> {
       List<NodeInfo> nodes;
       List<JobInfo> jobs;
       List<ActorInfo> actors;
+      GcsInfo info;
       try {
         // a look, not a wait: one attempt, and a stopped cluster is reported at once as before
         GcsClient gcs = client.withReconnectTimeout(Duration.ZERO);
+        info = gcs.gcsInfo();
         nodes = gcs.allNodes();
         jobs = gcs.allJobs();
         actors = gcs.allActors(null);
@@ -48,6 +52,13 @@ final class StatusCommand implements Callable<Integer> {
         throw e.lastStatus().asRuntimeException();
       }
       System.out.println("======== JRay cluster status (GCS " + t.address() + ") ========");
+      System.out.println("GCS: incarnation " + info.getIncarnation() + ", " + (info.getIncarnation() == 1
+          ? "started " + Instant.ofEpochMilli(info.getStartTimeMs()) + " (never restarted)"
+          : "last restarted " + Instant.ofEpochMilli(info.getStartTimeMs()) + " (first started "
+              + Instant.ofEpochMilli(info.getFirstStartTimeMs()) + "; " + info.getNodesResynced() + " of "
+              + info.getNodesAwaited() + " nodes resynced" + (info.getInGrace() ? ", restart grace running" : "") + ")")
+          + ", storage " + info.getStorageDir() + " (sync " + info.getStorageSync().toLowerCase(java.util.Locale.ROOT)
+          + ")");
       long alive = nodes.stream().filter(n -> n.getState() == NodeInfo.State.ALIVE).count();
       System.out.println("Nodes: " + alive + " alive, " + (nodes.size() - alive) + " dead");
       Map<String, Integer> pending = new TreeMap<>();

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Stops exactly the processes {@code jray start} launched, by the pids recorded in the session
- * directories: raylets first (they stop their workers), then GCS; SIGKILL after a grace period.
+ * directories: raylets first (they stop their workers), then GCS supervisors (each stops its GCS
+ * for good), then GCS; SIGKILL after a grace period.
  */
 @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop the JRay processes started on this machine (by pid).")
 final class StopCommand implements Callable<Integer> {
@@ -42,10 +43,16 @@ final class StopCommand implements Callable<Integer> {
       System.out.println("No JRay processes to stop.");
       return 0;
     }
-    // raylets first (they stop their workers), then whatever is left, GCS last
-    List<ProcessHandle> gcs = others.stream().filter(h -> PidFiles.commandLine(h).contains("io.jray.gcs.")).toList();
+    // raylets first (they stop their workers), then whatever is left, then the supervisors (before a
+    // GCS they would restart), GCS last
+    List<ProcessHandle> gcs = new ArrayList<>(others.stream().filter(h -> PidFiles.commandLine(h)
+        .contains("io.jray.gcs.")).toList());
     others.removeAll(gcs);
-    int stopped = stop(raylets) + stop(others) + stop(gcs);
+    List<ProcessHandle> supervisors = gcs.stream().filter(h -> PidFiles.commandLine(h)
+        .contains("io.jray.gcs.GcsSupervisorMain")).toList();
+    gcs.removeAll(supervisors);
+    int stopped = stop(raylets) + stop(others) + stop(supervisors) + stop(gcs.stream().filter(ProcessHandle::isAlive)
+        .toList());
     System.out.println("Stopped " + stopped + " JRay process(es).");
     return 0;
   }

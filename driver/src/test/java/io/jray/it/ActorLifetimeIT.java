@@ -5,10 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.jray.api.ActorHandle;
 import io.jray.api.JRay;
-import io.jray.common.process.JvmLauncher;
 import io.jray.common.process.NodeOptions;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,33 +23,12 @@ class ActorLifetimeIT {
   @RegisterExtension
   static final ClusterExtension cluster = ClusterExtension.head(NodeOptions.defaults().withCpus(2)).driver();
 
-  private record Driver(Process process, String line) {}
-
-  private static Driver runDriver(String... args) throws Exception {
-    Process p = start(ActorDriverProgram.class.getName(), args);
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    StringBuilder seen = new StringBuilder();
-    String line;
-    while ((line = out.readLine()) != null) {
-      seen.append(line).append('\n');
-      if (line.startsWith("READY ")) {
-        Thread.ofVirtual().start(() -> out.lines().forEach(l -> { }));
-        return new Driver(p, line);
-      }
-    }
-    throw new AssertionError("driver exited before it was ready:\n" + seen);
+  private static DriverJvm.Ready runDriver(String... args) throws Exception {
+    return DriverJvm.untilReady(cluster.gcsAddress(), cluster.token(), ActorDriverProgram.class.getName(), args);
   }
 
-  /** A driver JVM running {@code mainClass} against this class's cluster. */
   private static Process start(String mainClass, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(JvmLauncher.javaBinary()));
-    cmd.addAll(JvmLauncher.BASE_FLAGS);
-    cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), mainClass));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("JRAY_ADDRESS", cluster.gcsAddress());
-    pb.environment().put("JRAY_AUTH_TOKEN", cluster.token());
-    return pb.start();
+    return DriverJvm.start(cluster.gcsAddress(), cluster.token(), mainClass, args);
   }
 
   @Test
@@ -64,7 +40,7 @@ class ActorLifetimeIT {
     assertThat(out).contains("2 workers x 5 rounds pushed 10 updates into 100 weights");
   }
 
-  private static long pidOf(Driver d) {
+  private static long pidOf(DriverJvm.Ready d) {
     return Long.parseLong(d.line().substring(d.line().indexOf("pid=") + 4).trim());
   }
 
@@ -74,7 +50,7 @@ class ActorLifetimeIT {
 
   @Test
   void detachedActorOutlivesItsDriverIsFoundByNameAndKilledForGood() throws Exception {
-    Driver first = runDriver("detached", "keeper");
+    DriverJvm.Ready first = runDriver("detached", "keeper");
     long actorPid = pidOf(first);
     assertThat(first.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(alive(actorPid)).as("the detached actor's worker outlives its driver").isTrue();
@@ -90,7 +66,7 @@ class ActorLifetimeIT {
           }
           return JRay.get(refs);
         }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-    Driver second = runDriver("count", "keeper", "300");
+    DriverJvm.Ready second = runDriver("count", "keeper", "300");
     assertThat(second.line()).contains("ordered=true");
     List<Integer> ours = mine.get(60, TimeUnit.SECONDS);
     for (int i = 1; i < ours.size(); i++) {
@@ -113,7 +89,7 @@ class ActorLifetimeIT {
 
   @Test
   void nonDetachedActorDiesWithItsOwnerDriverAndReleasesItsName() throws Exception {
-    Driver owner = runDriver("owned", "owned-exit", "exit");
+    DriverJvm.Ready owner = runDriver("owned", "owned-exit", "exit");
     long actorPid = pidOf(owner);
     assertThat(owner.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
     await().atMost(Duration.ofSeconds(30)).until(() -> !alive(actorPid));
@@ -122,7 +98,7 @@ class ActorLifetimeIT {
 
   @Test
   void nonDetachedActorDiesWhenItsOwnerDriverIsKilled() throws Exception {
-    Driver owner = runDriver("owned", "owned-killed", "hang");
+    DriverJvm.Ready owner = runDriver("owned", "owned-killed", "hang");
     long actorPid = pidOf(owner);
     assertThat(JRay.getActor("owned-killed")).isPresent();
     new ProcessBuilder("kill", "-9", Long.toString(owner.process().pid())).start().waitFor();

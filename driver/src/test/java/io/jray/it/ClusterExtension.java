@@ -75,6 +75,7 @@ final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, Bef
   private final List<NodeOptions> nodes = new ArrayList<>();
   private final Map<String, String> properties = new LinkedHashMap<>();
   private Driver driver = Driver.NONE;
+  private boolean supervisedGcs;
   private boolean inNamespaces;
   private NetworkNamespaces namespaces;
 
@@ -118,6 +119,12 @@ final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, Bef
   /** The heap of every worker JVM the nodes start (large objects need more than the default). */
   ClusterExtension workerHeap(String heap) {
     return property("jray.worker.heap", heap);
+  }
+
+  /** GCS runs under its supervisor, as on a {@code jray start --head} node: killed, it comes back. */
+  ClusterExtension supervisedGcs() {
+    supervisedGcs = true;
+    return this;
   }
 
   /**
@@ -180,7 +187,7 @@ final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, Bef
       }
       NodeOptions headNode = inNamespaces ? head.withHost(NetworkNamespaces.HOST_IP) : head;
       withProperties(() -> {
-        cluster = LocalCluster.start(root(), 0, headNode, false);
+        cluster = LocalCluster.start(root(), 0, headNode, false, supervisedGcs);
         for (NodeOptions n : nodes) {
           cluster.addNode(n);
         }
@@ -445,6 +452,11 @@ final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, Bef
 
   ClusterLauncher.Started gcs() {
     return cluster.gcs();
+  }
+
+  /** The pid of the GCS process serving now (with {@link #supervisedGcs()}, the supervisor's latest child). */
+  long gcsPid() {
+    return PidFiles.pid(cluster.session(), "gcs").orElseThrow();
   }
 
   /** The raylets started so far, the head's first. */

@@ -169,6 +169,21 @@ final class ActorManager implements ActorScheduler.Outcome {
     }
   }
 
+  /**
+   * A node's raylet resynced with a restarted GCS and named the workers alive on it: an actor that
+   * GCS has on that node stays as it is if its worker is among them, else it failed meanwhile (its
+   * death report may have been lost with the old GCS) and restarts or dies.
+   */
+  void nodeResynced(ByteString nodeId, java.util.Set<ByteString> liveWorkers) {
+    for (ActorInfo a : table.all()) {
+      if (a.getState() != ActorInfo.State.DEAD && a.hasAddress() && a.getAddress().getNodeId().equals(nodeId)
+          && !a.getAddress().getWorkerId().isEmpty() && !liveWorkers.contains(a.getAddress().getWorkerId())) {
+        failed(a, "its worker " + hex(a.getAddress().getWorkerId()) + " was gone when node " + hex(nodeId)
+            + " resynced with the restarted GCS");
+      }
+    }
+  }
+
   /** A node died: its actors restart elsewhere or die; actors owned by its processes die. */
   void nodeDied(ByteString nodeId, String reason) {
     for (ActorInfo a : table.all()) {

@@ -11,7 +11,8 @@ import java.util.Collections;
  * A {@link PersistentTable} also held in memory, for the tables GCS reads on every request and
  * publishes in full (nodes, jobs, worker deaths). Loaded once at start; each change goes to RocksDB
  * first, then to memory, so memory never shows what a restart would lose. Entries keep the order
- * they were first put in (after a restart: key order).
+ * they were first put in (after a restart: key order). Inside {@link GcsStorage#atomically} memory
+ * changes as the batch is collected; a batch that then fails to commit fails the GCS.
  *
  * <p>Threads: the in-memory map is state of {@code gcs-loop}; only that thread may call this.
  */

@@ -38,14 +38,20 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
   private final ResourceView resources;
   private final PackageStore packages;
   private final ActorManager actors;
+  private final Incarnation incarnation;
+  /** How long after a restart new subscribers are sent the deaths stored since it (they may have missed them). */
+  private final long deathReplayMs;
 
   /** Most deaths one GetWorkerDeaths returns, and how many when the request names no limit. */
   static final int MAX_DEATHS_PER_CALL = 10_000;
   static final int DEFAULT_DEATHS_PER_CALL = 1_000;
 
   GcsRpcService(EventLoop loop, NodeTable nodes, JobTable jobs, InternalKv kv, WorkerDeathTable deaths,
-      Publisher publisher, HealthChecker health, ResourceView resources, PackageStore packages, ActorManager actors) {
+      Publisher publisher, HealthChecker health, ResourceView resources, PackageStore packages, ActorManager actors,
+      Incarnation incarnation, long deathReplayMs) {
     this.actors = actors;
+    this.incarnation = incarnation;
+    this.deathReplayMs = deathReplayMs;
     this.deaths = deaths;
     this.resources = resources;
     this.packages = packages;
@@ -294,10 +300,47 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
     s.setOnCancelHandler(() -> loop.execute(() -> publisher.remove(s)));
     loop.execute(() -> {
       List<PubMessage> snapshot = new ArrayList<>();
+      snapshot.add(PubMessage.newBuilder().setGcs(incarnation.info()).build());
       nodes.all().forEach(n -> snapshot.add(PubMessage.newBuilder().setNode(n).build()));
       jobs.all().forEach(j -> snapshot.add(PubMessage.newBuilder().setJob(j).build()));
       resources.all().forEach(r -> snapshot.add(PubMessage.newBuilder().setResources(r).build()));
+      if (incarnation.startedWithin(deathReplayMs)) {
+        // deaths reported since the restart were published while this subscriber was reconnecting
+        deaths.since(incarnation.startTimeMs()).forEach(d -> snapshot.add(PubMessage.newBuilder().setWorkerDeath(d)
+            .build()));
+      }
       publisher.add(s, channels, snapshot);
+    });
+  }
+
+  // ---- restart protocol ----
+
+  @Override
+  public void getGcsInfo(GetGcsInfoRequest req, StreamObserver<GcsInfo> reply) {
+    answer(loop, reply, incarnation::info);
+  }
+
+  @Override
+  public void resyncNode(ResyncNodeRequest req, StreamObserver<ResyncNodeReply> reply) {
+    answer(loop, reply, () -> {
+      checkNodeId(req.getNodeId());
+      require(req.getGcsIncarnation() > 0, "gcs_incarnation must be > 0, got " + req.getGcsIncarnation());
+      java.util.Set<ByteString> live = new java.util.HashSet<>();
+      for (ByteString w : req.getLiveWorkerIdsList()) {
+        require(w.size() == WorkerId.SIZE, "live_worker_ids must be " + WorkerId.SIZE + " bytes each, got " + w.size());
+        live.add(w);
+      }
+      NodeInfo n = nodes.get(req.getNodeId());
+      if (n == null) {
+        throw notFound("unknown node " + NodeTable.hex(req.getNodeId()) + ": register it instead");
+      }
+      if (n.getState() != NodeInfo.State.ALIVE) {
+        throw io.grpc.Status.FAILED_PRECONDITION.withDescription("node " + NodeTable.hex(req.getNodeId())
+            + " was marked DEAD (" + n.getDeathReason() + "); a restarted raylet needs a new node id").asRuntimeException();
+      }
+      actors.nodeResynced(req.getNodeId(), live);
+      incarnation.resynced(n);
+      return ResyncNodeReply.getDefaultInstance();
     });
   }
 

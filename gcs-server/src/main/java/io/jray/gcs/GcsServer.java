@@ -27,7 +27,12 @@ import java.util.concurrent.TimeoutException;
 final class GcsServer implements AutoCloseable {
   /** What a GCS is started with besides its port and storage. */
   record Settings(long healthPeriodMs, long healthTimeoutMs, int healthThreshold, long jobCodeMaxBytes,
-      int workerDeathsMax) {
+      int workerDeathsMax, long restartGraceMs, GcsStorage.Sync sync) {
+    Settings(long healthPeriodMs, long healthTimeoutMs, int healthThreshold, long jobCodeMaxBytes, int workerDeathsMax) {
+      this(healthPeriodMs, healthTimeoutMs, healthThreshold, jobCodeMaxBytes, workerDeathsMax,
+          JRayConfig.getLong(JRayConfig.GCS_RESTART_GRACE_MS), GcsStorage.Sync.fromConfig());
+    }
+
     static Settings fromConfig() {
       return new Settings(JRayConfig.getLong(JRayConfig.HEALTH_PERIOD_MS), JRayConfig.getLong(JRayConfig.HEALTH_TIMEOUT_MS),
           JRayConfig.getInt(JRayConfig.HEALTH_FAILURE_THRESHOLD), JRayConfig.getLong(JRayConfig.JOB_CODE_MAX_BYTES),
@@ -52,7 +57,7 @@ final class GcsServer implements AutoCloseable {
     EventLoop loop = new EventLoop("gcs-loop");
     GcsStorage storage;
     try {
-      storage = new GcsStorage(storageDir);
+      storage = new GcsStorage(storageDir, settings.sync());
     } catch (RuntimeException e) {
       loop.close();
       throw e;
@@ -70,6 +75,8 @@ final class GcsServer implements AutoCloseable {
             actors[0].nodeDied(id, why);
           });
           JobTable jobs = new JobTable(storage, publisher);
+          Incarnation incarnation = new Incarnation(storage, nodes, settings.restartGraceMs(),
+              System::currentTimeMillis);
           ActorTable actorTable = new ActorTable(storage);
           // GCS holds actors' leases: raylets know the holder by this id, which never dies
           Address self = Address.newBuilder().setWorkerId(ProtoIds.bytes(WorkerId.random())).build();
@@ -77,10 +84,11 @@ final class GcsServer implements AutoCloseable {
               actorTable::get), channels);
           actors[0].resume();
           HealthChecker health = new HealthChecker(loop, nodes, token, settings.healthPeriodMs(),
-              settings.healthTimeoutMs(), settings.healthThreshold());
+              settings.healthTimeoutMs(), settings.healthThreshold(), incarnation::holdsVerdicts);
           built.complete(new GcsRpcService(loop, nodes, jobs, new InternalKv(storage),
               new WorkerDeathTable(storage, settings.workerDeathsMax()), publisher, health, resources,
-              new PackageStore(storage, settings.jobCodeMaxBytes()), actors[0]));
+              new PackageStore(storage, settings.jobCodeMaxBytes()), actors[0], incarnation,
+              3 * settings.restartGraceMs()));
         } catch (RuntimeException e) {
           built.completeExceptionally(e);
         }

@@ -13,6 +13,7 @@ import io.jray.proto.NodeManagerServiceGrpc;
 import io.grpc.stub.StreamObserver;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,9 +33,13 @@ final class HealthChecker {
   private final int threshold;
   private final Map<ByteString, Integer> misses = new HashMap<>();
   private final Map<ByteString, Boolean> inFlight = new HashMap<>();
+  /** True while a restarted GCS waits for raylets to resync: a miss then is no evidence ({@link Incarnation}). */
+  private final BooleanSupplier holdVerdicts;
 
-  HealthChecker(EventLoop loop, NodeTable nodes, String token, long periodMs, long timeoutMs, int threshold) {
+  HealthChecker(EventLoop loop, NodeTable nodes, String token, long periodMs, long timeoutMs, int threshold,
+      BooleanSupplier holdVerdicts) {
     this.loop = loop;
+    this.holdVerdicts = holdVerdicts;
     this.nodes = nodes;
     this.channels = new ChannelPool(token);
     this.timeoutMs = timeoutMs;
@@ -74,6 +79,10 @@ final class HealthChecker {
     inFlight.put(id, false);
     if (ok) {
       misses.remove(id);
+      return;
+    }
+    if (holdVerdicts.getAsBoolean()) {
+      LOG.debug("node {} missed a health check during the restart grace: not counted", NodeTable.hex(id));
       return;
     }
     int m = misses.merge(id, 1, Integer::sum);

@@ -19,12 +19,14 @@ import org.slf4j.LoggerFactory;
 final class JobTable {
   private static final Logger LOG = LoggerFactory.getLogger(JobTable.class);
   private static final String COUNTER = "job_counter";
+  private final GcsStorage storage;
   private final Publisher publisher;
   private final CachedTable<ByteString, JobInfo> jobs;
   private final PersistentTable<String, Integer> counters;
   private int lastJob;
 
   JobTable(GcsStorage storage, Publisher publisher) {
+    this.storage = storage;
     this.publisher = publisher;
     this.counters = new PersistentTable<>(storage, GcsStorage.Table.KV, "__", Codec.UTF8, Codec.INT);
     Integer c = counters.get(COUNTER);
@@ -35,13 +37,17 @@ final class JobTable {
   }
 
   JobInfo add(JobInfo job) {
-    lastJob++;
-    // the counter first: a crash before the job is stored skips an id rather than reusing one
-    counters.put(COUNTER, lastJob);
-    JobId id = JobId.fromInt(lastJob);
+    int next = lastJob + 1;
+    JobId id = JobId.fromInt(next);
     JobInfo j = job.toBuilder().setJobId(ProtoIds.bytes(id)).setState(JobInfo.State.RUNNING)
         .setStartTimeMs(System.currentTimeMillis()).build();
-    save(j);
+    // one batch: a crash leaves both the counter and the job, or neither (never a job the counter is behind)
+    storage.atomically(() -> {
+      counters.put(COUNTER, next);
+      jobs.put(j.getJobId(), j);
+    });
+    lastJob = next;
+    publisher.publish(PubMessage.newBuilder().setJob(j).build());
     LOG.info("job {} started: driver pid {} on {}", id, j.getDriverPid(), j.getDriverHost());
     return j;
   }

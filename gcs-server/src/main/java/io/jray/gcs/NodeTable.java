@@ -29,7 +29,13 @@ final class NodeTable {
   }
 
   void register(NodeInfo node) {
-    NodeInfo n = node.toBuilder().setState(NodeInfo.State.ALIVE).setStartTimeMs(System.currentTimeMillis()).build();
+    NodeInfo old = nodes.get(node.getNodeId());
+    // a retried registration (its reply was lost to a GCS restart) is the same node, not a new start
+    long start = old != null && old.getState() == NodeInfo.State.ALIVE ? old.getStartTimeMs() : System.currentTimeMillis();
+    NodeInfo n = node.toBuilder().setState(NodeInfo.State.ALIVE).setStartTimeMs(start).build();
+    if (n.equals(old)) {
+      return;
+    }
     save(n);
     LOG.info("node {} registered: {}:{} resources {}", hex(n.getNodeId()), n.getHost(), n.getRayletPort(),
         n.getTotalResourcesMap());

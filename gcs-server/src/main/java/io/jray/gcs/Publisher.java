@@ -37,8 +37,10 @@ final class Publisher {
     return EnumSet.copyOf(asked);
   }
 
+  /** The channel of a change; null for what every subscriber gets (the GCS's incarnation). */
   static Channel channelOf(PubMessage m) {
     return switch (m.getChangeCase()) {
+      case GCS -> null;
       case NODE -> Channel.NODES;
       case JOB -> Channel.JOBS;
       case RESOURCES -> Channel.RESOURCES;
@@ -49,7 +51,8 @@ final class Publisher {
 
   void add(ServerCallStreamObserver<PubMessage> s, Set<Channel> channels, List<PubMessage> snapshot) {
     for (PubMessage m : snapshot) {
-      if (channels.contains(channelOf(m))) {
+      Channel c = channelOf(m);
+      if (c == null || channels.contains(c)) {
         s.onNext(m);
       }
     }
@@ -70,7 +73,7 @@ final class Publisher {
         it.remove();
         continue;
       }
-      if (!e.getValue().contains(channel)) {
+      if (channel != null && !e.getValue().contains(channel)) {
         continue;
       }
       try {

@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
  */
 final class WorkerDeathTable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerDeathTable.class);
+  private final GcsStorage storage;
   private final CachedTable<Long, WorkerDeath> deaths;
   private final int max;
   private long lastSeq;
@@ -29,6 +30,7 @@ final class WorkerDeathTable {
       throw new IllegalArgumentException("gcs.worker-deaths.max must be >= 1, got " + max);
     }
     this.max = max;
+    this.storage = storage;
     this.deaths = new CachedTable<>(new PersistentTable<>(storage, GcsStorage.Table.WORKER_DEATHS, "",
         Codec.SEQUENCE, Codec.proto(WorkerDeath.parser())));
     Map.Entry<Long, WorkerDeath> last = deaths.last();
@@ -39,8 +41,24 @@ final class WorkerDeathTable {
 
   /** Stores a death (in RocksDB on return), then drops the oldest beyond the bound. */
   void add(WorkerDeath d) {
-    deaths.put(++lastSeq, d);
-    trim();
+    long seq = lastSeq + 1;
+    // one batch: the new death and the drop of the oldest are stored together or not at all
+    storage.atomically(() -> {
+      deaths.put(seq, d);
+      trim();
+    });
+    lastSeq = seq;
+  }
+
+  /** The deaths stored at or after {@code sinceMs} (GCS time), oldest first. */
+  List<WorkerDeath> since(long sinceMs) {
+    List<WorkerDeath> out = new ArrayList<>();
+    for (WorkerDeath d : deaths.values()) {
+      if (d.getTimeMs() >= sinceMs) {
+        out.add(d);
+      }
+    }
+    return out;
   }
 
   private void trim() {

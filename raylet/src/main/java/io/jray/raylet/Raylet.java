@@ -72,6 +72,8 @@ final class Raylet {
   private final LeaseScheduler scheduler;
   private final NodeManagerRpcService service;
   private volatile Server server;
+  /** Set in {@link #start} before the subscription that uses it. */
+  private volatile GcsResync resync;
 
   /** Builds the parts; nothing is served or registered yet. */
   Raylet(Options options) throws Exception {
@@ -118,10 +120,12 @@ final class Raylet {
         new LogFileService(options.session().logs(), nodeId));
     server = s;
     node.bound(s.getPort());
-    gcs.registerNode(NodeInfo.newBuilder().setNodeId(ProtoIds.bytes(nodeId)).setHost(options.host())
+    NodeInfo registration = NodeInfo.newBuilder().setNodeId(ProtoIds.bytes(nodeId)).setHost(options.host())
         .setRayletPort(s.getPort()).putAllTotalResources(options.resources())
         .setSessionDir(options.session().path().toString()).setPid(ProcessHandle.current().pid())
-        .setIsHead(options.head()).build());
+        .setIsHead(options.head()).build();
+    gcs.registerNode(registration);
+    resync = new GcsResync(gcs, nodeId, () -> registration);
     ResourceReporter reporter = new ResourceReporter(node, scheduler, gcs,
         JRayConfig.getLong(JRayConfig.RESOURCE_REPORT_MS), fence);
     loop.every(() -> reporter.tick(loop), 100);
@@ -133,7 +137,9 @@ final class Raylet {
   /** One GCS publication, on {@code raylet-loop}. */
   private void route(PubMessage m) {
     assert loop.inLoop();
-    if (m.hasNode()) {
+    if (m.hasGcs()) {
+      resync.seen(m.getGcs(), scheduler.pool().all().stream().map(w -> w.id).toList());
+    } else if (m.hasNode()) {
       cluster.node(m.getNode());
       if (m.getNode().getState() == NodeInfo.State.DEAD) {
         NodeId dead = ProtoIds.nodeId(m.getNode().getNodeId());

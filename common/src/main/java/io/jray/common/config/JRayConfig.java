@@ -37,6 +37,13 @@ public final class JRayConfig {
       "a call to GCS that finds it unreachable retries (100 ms backoff doubling to 2 s) this long, then fails");
   public static final Key GCS_WORKER_DEATHS_MAX = key("gcs.worker-deaths.max", "10000",
       "worker and driver deaths GCS stores for GetWorkerDeaths; past this the oldest are dropped");
+  public static final Key GCS_STORAGE_SYNC = key("gcs.storage-sync", "always",
+      "always: every GCS write is fsynced before it is acknowledged (survives a power loss); never: written to the"
+      + " WAL only (survives a GCS crash, not a machine crash)");
+  public static final Key GCS_RESTART_GRACE_MS = key("gcs.restart-grace-ms", "10000",
+      "after a GCS restart, how long raylets have to reconnect before health checks may declare their node DEAD");
+  public static final Key GCS_SUPERVISOR_MAX_BACKOFF_MS = key("gcs.supervisor.max-backoff-ms", "30000",
+      "a GCS that keeps dying is restarted after 200 ms, doubling up to this; a run of 60 s resets it");
   public static final Key HEALTH_PERIOD_MS =
       key("health-check.period-ms", "1000", "how often GCS probes each raylet");
   public static final Key HEALTH_TIMEOUT_MS =
@@ -72,6 +79,8 @@ public final class JRayConfig {
       "objects larger than this many bytes go to the shared-memory store; smaller ones stay inline");
   public static final Key TESTING_STORE_WRITE_DELAY_MS = key("testing.store-write-delay-ms", "0",
       "fault injection for tests: a writer pauses this long halfway through writing an object to the store");
+  public static final Key TESTING_GCS_CRASH_AFTER_WRITES = key("testing.gcs-crash-after-writes", "0",
+      "fault injection for tests: the GCS process halts (as kill -9 would) right after its Nth storage write");
   public static final Key SCHEDULER_SPREAD_THRESHOLD = key("scheduler.spread-threshold", "0.5",
       "DEFAULT scheduling keeps work local while the node's most used resource is below this share");
   public static final Key RESOURCE_REPORT_MS = key("scheduler.report-ms", "1000",

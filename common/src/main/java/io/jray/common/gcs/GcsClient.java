@@ -9,6 +9,7 @@ import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.jray.api.JobId;
 import io.jray.api.NodeId;
+import io.jray.api.WorkerId;
 import io.jray.common.config.JRayConfig;
 import io.jray.common.grpc.Rpc;
 import io.jray.common.proto.ProtoIds;
@@ -23,7 +24,10 @@ import io.jray.proto.GetNamedActorRequest;
 import io.jray.proto.KillActorRequest;
 import io.jray.proto.RegisterActorRequest;
 import io.jray.proto.FindMissingPackagesRequest;
+import io.jray.proto.GcsInfo;
 import io.jray.proto.GcsServiceGrpc;
+import io.jray.proto.GetGcsInfoRequest;
+import io.jray.proto.ResyncNodeRequest;
 import io.jray.proto.GetAllJobsRequest;
 import io.jray.proto.GetAllNodesRequest;
 import io.jray.proto.GetJobRequest;
@@ -149,6 +153,22 @@ public final class GcsClient implements AutoCloseable {
   public void unregisterNode(NodeId node, String reason) {
     write("UnregisterNode", s -> s.unregisterNode(UnregisterNodeRequest.newBuilder().setNodeId(ProtoIds.bytes(node))
         .setReason(reason).build()));
+  }
+
+  /**
+   * Tells a restarted GCS (incarnation {@code gcsIncarnation}) which workers are alive on this
+   * node; resyncing twice is harmless (a retry after a lost reply changes nothing).
+   */
+  public void resyncNode(NodeId node, long gcsIncarnation, Collection<WorkerId> liveWorkers) {
+    ResyncNodeRequest.Builder b = ResyncNodeRequest.newBuilder().setNodeId(ProtoIds.bytes(node))
+        .setGcsIncarnation(gcsIncarnation);
+    liveWorkers.forEach(w -> b.addLiveWorkerIds(ProtoIds.bytes(w)));
+    read("ResyncNode", s -> s.resyncNode(b.build()));
+  }
+
+  /** The GCS serving now: its incarnation, when it (re)started, its storage and the resync progress. */
+  public GcsInfo gcsInfo() {
+    return read("GetGcsInfo", s -> s.getGcsInfo(GetGcsInfoRequest.getDefaultInstance()));
   }
 
   /** Every node GCS knows, alive and dead, in the order they first registered. */
@@ -442,9 +462,16 @@ public final class GcsClient implements AutoCloseable {
    */
   public void subscribe(String subscriber, Collection<SubscribeRequest.Channel> channels, Executor executor,
       Consumer<PubMessage> handler, ScheduledExecutorService retryTimer) {
+    subscribe(subscriber, channels, executor, handler, retryTimer, 0);
+  }
+
+  /** {@code lostAt}: System.nanoTime() when the previous attempt's stream broke, 0 for the first. */
+  private void subscribe(String subscriber, Collection<SubscribeRequest.Channel> channels, Executor executor,
+      Consumer<PubMessage> handler, ScheduledExecutorService retryTimer, long lostAt) {
     if (closed.get()) {
       return;
     }
+    AtomicBoolean answered = new AtomicBoolean();
     GcsServiceGrpc.newStub(channel).subscribe(SubscribeRequest.newBuilder().setSubscriber(subscriber).addAllChannels(channels).build(),
         new ClientResponseObserver<SubscribeRequest, PubMessage>() {
           @Override
@@ -452,6 +479,12 @@ public final class GcsClient implements AutoCloseable {
 
           @Override
           public void onNext(PubMessage m) {
+            if (lostAt != 0 && answered.compareAndSet(false, true)) {
+              // WARN like the "lost" line below, though nothing is wrong any more: a console at WARN
+              // (the drivers' default) must show the end of the outage it showed the start of
+              LOG.warn("GCS subscription {} to {} reconnected after {} ms", subscriber, address,
+                  (System.nanoTime() - lostAt) / 1_000_000);
+            }
             executor.execute(() -> handler.accept(m));
           }
 
@@ -465,17 +498,30 @@ public final class GcsClient implements AutoCloseable {
               LOG.error("GCS {} refused subscription {}: {}", address, subscriber, Status.fromThrowable(t));
               return;
             }
-            LOG.warn("GCS subscription to {} lost ({}); retrying", address, Status.fromThrowable(t).getCode());
-            retryTimer.schedule(() -> subscribe(subscriber, channels, executor, handler, retryTimer), 1,
+            long since = lostSince();
+            if (since == lostAt) {
+              LOG.debug("GCS subscription {} to {} still down ({}); retrying", subscriber, address,
+                  Status.fromThrowable(t).getCode());
+            } else {
+              LOG.warn("GCS subscription {} to {} lost ({}); reconnecting", subscriber, address,
+                  Status.fromThrowable(t).getCode());
+            }
+            retryTimer.schedule(() -> subscribe(subscriber, channels, executor, handler, retryTimer, since), 1,
                 TimeUnit.SECONDS);
           }
 
           @Override
           public void onCompleted() {
             if (!closed.get()) {
-              retryTimer.schedule(() -> subscribe(subscriber, channels, executor, handler, retryTimer), 1,
+              long since = lostSince();
+              retryTimer.schedule(() -> subscribe(subscriber, channels, executor, handler, retryTimer, since), 1,
                 TimeUnit.SECONDS);
             }
+          }
+
+          /** The start of this outage: the previous one's if this attempt never got through. */
+          private long lostSince() {
+            return lostAt != 0 && !answered.get() ? lostAt : System.nanoTime();
           }
         });
   }

@@ -21,6 +21,9 @@ import java.util.Optional;
 public final class ClusterLauncher {
   public static final String GCS_MAIN = "io.jray.gcs.GcsServerMain";
   public static final String RAYLET_MAIN = "io.jray.raylet.RayletMain";
+  public static final String GCS_SUPERVISOR_MAIN = "io.jray.gcs.GcsSupervisorMain";
+  /** GCS's JVM: its tables are small, and a serial collector keeps its pauses short on a shared head. */
+  private static final List<String> GCS_JVM = List.of("-Xmx512m", "-XX:+UseSerialGC");
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
   private ClusterLauncher() {}
@@ -36,11 +39,31 @@ public final class ClusterLauncher {
     }
   }
 
+  /** A GCS of its own (no supervisor: the JVM that owns the cluster owns its life), storage in the session. */
   public static Started startGcs(SessionDir session, int port) {
     Path ready = session.path().resolve("ready").resolve("gcs");
     List<String> args = List.of("--port", Integer.toString(port), "--session-dir", session.path().toString(),
         "--ready-file", ready.toString());
-    Started s = launch(session, "gcs", GCS_MAIN, List.of("-Xmx512m", "-XX:+UseSerialGC"), args, ready);
+    Started s = launch(session, "gcs", GCS_MAIN, GCS_JVM, args, ready);
+    session.writeGcsAddress("127.0.0.1:" + s.port());
+    return s;
+  }
+
+  /**
+   * A GCS under a supervisor that restarts it on the same port and storage when it dies (a head
+   * node's, DESIGN §7). The returned process is the supervisor (stopping it stops the GCS); the
+   * GCS's own pid is in {@code ready().get("pid")} at first and in the session's {@code gcs} pid
+   * file after every restart. {@code storageDir} null: {@code <session>/gcs-storage}.
+   */
+  public static Started startSupervisedGcs(SessionDir session, int port, Path storageDir) {
+    Path ready = session.path().resolve("ready").resolve("gcs");
+    List<String> args = new ArrayList<>(List.of("--port", Integer.toString(port), "--session-dir",
+        session.path().toString(), "--ready-file", ready.toString()));
+    if (storageDir != null) {
+      args.addAll(List.of("--storage-dir", storageDir.toAbsolutePath().toString()));
+    }
+    Started s = launch(session, "gcs-supervisor", GCS_SUPERVISOR_MAIN, List.of("-Xmx64m", "-XX:+UseSerialGC"), args,
+        ready);
     session.writeGcsAddress("127.0.0.1:" + s.port());
     return s;
   }

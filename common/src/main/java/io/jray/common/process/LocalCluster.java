@@ -24,8 +24,19 @@ public final class LocalCluster implements AutoCloseable {
 
   /** A new session with a fresh token, GCS on {@code gcsPort} (0 = any free port) and one head raylet. */
   public static LocalCluster start(Path sessionRoot, int gcsPort, NodeOptions head, boolean markLatest) {
+    return start(sessionRoot, gcsPort, head, markLatest, false);
+  }
+
+  /**
+   * As {@link #start(Path, int, NodeOptions, boolean)}; with {@code supervisedGcs} the GCS runs
+   * under a supervisor that restarts it when it dies, as on a {@code jray start --head} node, and
+   * {@link #gcs()} is the supervisor.
+   */
+  public static LocalCluster start(Path sessionRoot, int gcsPort, NodeOptions head, boolean markLatest,
+      boolean supervisedGcs) {
     SessionDir session = SessionDir.create(sessionRoot, AuthToken.generate(), markLatest);
-    ClusterLauncher.Started gcs = ClusterLauncher.startGcs(session, gcsPort);
+    ClusterLauncher.Started gcs = supervisedGcs ? ClusterLauncher.startSupervisedGcs(session, gcsPort, null)
+        : ClusterLauncher.startGcs(session, gcsPort);
     LocalCluster c = new LocalCluster(session, gcs);
     try {
       c.raylets.add(ClusterLauncher.startRaylet(session, "raylet", c.gcsAddress(), head, true));

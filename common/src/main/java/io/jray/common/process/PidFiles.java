@@ -34,6 +34,15 @@ public final class PidFiles {
     }
   }
 
+  /** The pid recorded under {@code name}, if its file is there and readable. */
+  public static java.util.OptionalLong pid(SessionDir session, String name) {
+    try {
+      return java.util.OptionalLong.of(Long.parseLong(Files.readString(session.pids().resolve(name + ".pid")).trim()));
+    } catch (IOException | NumberFormatException e) {
+      return java.util.OptionalLong.empty();
+    }
+  }
+
   /** Live JRay processes recorded in this session. */
   public static List<ProcessHandle> live(SessionDir session) {
     List<ProcessHandle> out = new ArrayList<>();
