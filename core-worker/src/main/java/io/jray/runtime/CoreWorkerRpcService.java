@@ -157,8 +157,11 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
           + " bytes and node_id " + io.jray.api.NodeId.SIZE).asRuntimeException());
       return;
     }
-    worker.directory().copyAdded(ProtoIds.objectId(req.getObjectId()),
-        ProtoIds.nodeId(req.getNodeId()));
+    if (!worker.directory().copyAdded(ProtoIds.objectId(req.getObjectId()), ProtoIds.nodeId(req.getNodeId()))) {
+      reply.onError(Status.FAILED_PRECONDITION.withDescription("node " + ProtoIds.nodeId(req.getNodeId())
+          + " was declared dead by GCS: a copy there is not used").asRuntimeException());
+      return;
+    }
     reply.onNext(io.jray.proto.AddObjectLocationReply.getDefaultInstance());
     reply.onCompleted();
   }

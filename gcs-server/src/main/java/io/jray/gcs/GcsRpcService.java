@@ -13,6 +13,7 @@ import io.jray.api.JobId;
 import io.jray.api.NodeId;
 import io.jray.api.WorkerId;
 import io.jray.common.concurrent.EventLoop;
+import io.jray.common.gcs.NodeDeclaredDead;
 import io.jray.common.grpc.LoopCall;
 import io.jray.proto.*;
 import java.util.ArrayList;
@@ -76,8 +77,9 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
       require(n.getRayletPort() > 0 && n.getRayletPort() < 65536, "raylet_port must be 1..65535");
       checkAmounts("total_resources", n.getTotalResourcesMap());
       NodeInfo old = nodes.get(n.getNodeId());
-      require(old == null || old.getState() == NodeInfo.State.ALIVE,
-          "node " + NodeTable.hex(n.getNodeId()) + " was marked DEAD; a restarted raylet needs a new node id");
+      if (old != null && old.getState() == NodeInfo.State.DEAD) {
+        throw NodeDeclaredDead.refusal(old); // fenced: it must not come back under the same id
+      }
       nodes.register(n);
       return RegisterNodeReply.getDefaultInstance();
     });
@@ -193,7 +195,9 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
       if (n == null) {
         throw notFound("unknown node " + NodeTable.hex(req.getNodeId()) + ": register it first");
       }
-      require(n.getState() == NodeInfo.State.ALIVE, "node " + NodeTable.hex(req.getNodeId()) + " is DEAD");
+      if (n.getState() == NodeInfo.State.DEAD) {
+        throw NodeDeclaredDead.refusal(n); // a node that was cut off and is back: it must exit
+      }
       resources.report(req);
       return ReportResourcesReply.getDefaultInstance();
     });

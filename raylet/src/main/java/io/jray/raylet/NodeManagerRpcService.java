@@ -142,7 +142,7 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
       require(worker.isEmpty() || worker.size() == WorkerId.SIZE, "address.worker_id must be " + WorkerId.SIZE
           + " bytes, got " + worker.size());
       JobId job = ProtoIds.jobId(req.getJobId());
-      drivers.add(req.getPid(), job, worker.isEmpty() ? null : ProtoIds.workerId(worker));
+      drivers.add(req.getPid(), job, worker.isEmpty() ? null : ProtoIds.workerId(worker), req.getAddress().getPort());
       scheduler.pool().prestartForDriver(job);
       return RegisterDriverReply.newBuilder().setNodeId(ProtoIds.bytes(node.nodeId()))
           .setStore(store.info).build();
@@ -182,6 +182,7 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
       b.addWorkers(WorkerStats.newBuilder().setWorkerId(ProtoIds.bytes(w.id)).setPid(w.pid())
           .setJobId(ProtoIds.bytes(w.jobId)).setState(state).setPort(w.port));
     }
+    b.addAllWorkers(drivers.stats()); // state DRIVER: the state API lists and asks them too
     return b.build();
   }
 
