@@ -76,16 +76,8 @@ class AuthAndValidationIT {
     }
   }
 
-  /** The driver's core worker port, from the owner address inside one of its ObjectRefs. */
   private static int driverPort() {
-    ObjectRef<Integer> r = JRay.put(1);
-    try {
-      var m = r.getClass().getDeclaredField("ownerPort");
-      m.setAccessible(true);
-      return (int) m.get(r);
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError(e);
-    }
+    return ServiceBadInputIT.driverPort();
   }
 
   @Test

@@ -281,8 +281,9 @@ public final class ObjectStore implements AutoCloseable {
     // Before any spilling: an object larger than the whole store must not spill every other object
     // on its way to failing (and used + size would overflow for sizes near Long.MAX_VALUE).
     if (size > allocator.capacity()) {
-      throw new StoreFullException("object " + forId + " of " + size + " bytes is larger than the object store ("
-          + allocator.capacity() + " bytes): start the node with a larger --object-store-memory");
+      throw new StoreFullException("object " + forId + " of " + size + " bytes does not fit in the object store:"
+          + " capacity " + allocator.capacity() + " bytes, less than the object alone (start the node with a larger"
+          + " --object-store-memory)");
     }
     if (allocator.used() + size > spillAbove) {
       spill(allocator.used() + size - spillAbove, forId);

@@ -37,26 +37,36 @@ final class JobDirectory {
     return j.getState() == JobInfo.State.FINISHED && (old == null || old.getState() != JobInfo.State.FINISHED);
   }
 
-  void fetch(JobId id, Runnable then) {
+  /**
+   * Asks GCS for a job: {@code then} runs on the loop once it is known, {@code unknown} (with the
+   * reason) when GCS answered that it has no such job. Nothing runs when GCS cannot be reached;
+   * the next start asks again.
+   */
+  void fetch(JobId id, Runnable then, java.util.function.Consumer<String> unknown) {
     if (fetching.putIfAbsent(id, true) != null) {
       return;
     }
     Thread.ofVirtual().start(() -> {
       JobInfo j = null;
+      boolean notInGcs = false;
       try {
         j = gcs.getJob(id).orElse(null);
         if (j == null) {
+          notInGcs = true;
           LOG.warn("job {}: GCS does not know it", id);
         }
       } catch (RuntimeException e) {
         LOG.warn("job {}: cannot fetch it from GCS: {}", id, e.getMessage());
       }
       JobInfo got = j;
+      boolean missing = notInGcs;
       loop.execute(() -> {
         fetching.remove(id);
         if (got != null) {
           jobs.putIfAbsent(id, got);
           then.run();
+        } else if (missing && !jobs.containsKey(id)) {
+          unknown.accept("GCS does not know job " + id + " (never added with AddJob)");
         }
       });
     });

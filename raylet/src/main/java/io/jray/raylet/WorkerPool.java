@@ -176,7 +176,8 @@ final class WorkerPool {
     JobId job = kind.job();
     JobInfo info = jobs.get(job);
     if (info == null) {
-      jobs.fetch(job, () -> onIdle.run());
+      // a request for a job GCS never had would otherwise wait forever
+      jobs.fetch(job, () -> onIdle.run(), why -> onCodeFailed.accept(job, why));
       return;
     }
     if (info.getState() == JobInfo.State.FINISHED && !kind.outlivesJob()) {
