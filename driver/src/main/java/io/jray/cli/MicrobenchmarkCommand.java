@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -44,6 +45,9 @@ final class MicrobenchmarkCommand implements Callable<Integer> {
       description = "object store of the local node (default ${DEFAULT-VALUE}: room for the 1 GiB objects)")
   long objectStoreMemory;
 
+  @Mixin
+  TlsOptions tlsOptions = new TlsOptions();
+
   /** The metric names, for the help text. */
   static final class MetricNames implements Iterable<String> {
     @Override
@@ -59,6 +63,8 @@ final class MicrobenchmarkCommand implements Callable<Integer> {
     String gcsAddress;
     String token;
     Path logDir;
+    // a driver's own endpoint is on 127.0.0.1 (DriverConnection), so its certificate must name that
+    System.err.println("microbenchmark over " + tlsOptions.apply("127.0.0.1"));
     if (address == null) {
       NodeOptions node = new NodeOptions(numCpus, java.util.Map.of(), objectStoreMemory, "127.0.0.1");
       // workers make 1 GiB objects for the gigabyte metrics
