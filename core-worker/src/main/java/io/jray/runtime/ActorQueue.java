@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,8 +85,12 @@ final class ActorQueue {
   @GuardedBy("this")
   private String pendingReason = "";
 
+  /** Whether a worker is on a node GCS declared dead. */
+  private final Predicate<Address> onDeadNode;
+
   ActorQueue(ActorId id, String className, int maxPendingCalls, TaskManager tasks, ChannelPool channels,
-      Supplier<GcsClient> gcs, EventLoop timers) {
+      Supplier<GcsClient> gcs, EventLoop timers, Predicate<Address> onDeadNode) {
+    this.onDeadNode = onDeadNode;
     this.id = id;
     this.idBytes = ProtoIds.bytes(id);
     this.className = className;
@@ -230,6 +235,13 @@ final class ActorQueue {
 
           @Override
           public void onNext(PushTaskReply reply) {
+            if (onDeadNode.test(s.worker)) {
+              // GCS declared the actor's node dead (fencing): the calls stay unanswered here and
+              // go to its restarted incarnation, or fail, as GCS's poll decides
+              LOG.warn("results of actor {} from node {}, declared dead by GCS, not used", id,
+                  ProtoIds.nodeId(s.worker.getNodeId()));
+              return;
+            }
             results(reply.getResultsList());
           }
 

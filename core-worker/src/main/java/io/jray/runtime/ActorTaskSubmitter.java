@@ -5,6 +5,8 @@ import io.jray.common.concurrent.EventLoop;
 import io.jray.common.gcs.GcsClient;
 import io.jray.common.grpc.ChannelPool;
 import java.util.concurrent.ConcurrentHashMap;
+import io.jray.proto.Address;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -21,8 +23,11 @@ final class ActorTaskSubmitter implements TaskSubmitter {
   private final ChannelPool channels;
   private final Supplier<GcsClient> gcs;
   private final EventLoop timers;
+  private final Predicate<Address> onDeadNode;
 
-  ActorTaskSubmitter(TaskManager tasks, ChannelPool channels, Supplier<GcsClient> gcs, EventLoop timers) {
+  ActorTaskSubmitter(TaskManager tasks, ChannelPool channels, Supplier<GcsClient> gcs, EventLoop timers,
+      Predicate<Address> onDeadNode) {
+    this.onDeadNode = onDeadNode;
     this.tasks = tasks;
     this.channels = channels;
     this.gcs = gcs;
@@ -31,7 +36,7 @@ final class ActorTaskSubmitter implements TaskSubmitter {
 
   ActorQueue queue(ActorId id, String className, int maxPendingCalls) {
     return queues.computeIfAbsent(id, k -> new ActorQueue(k, className, maxPendingCalls, tasks, channels, gcs,
-        timers));
+        timers, onDeadNode));
   }
 
   @Override

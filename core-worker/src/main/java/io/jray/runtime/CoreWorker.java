@@ -114,6 +114,8 @@ public final class CoreWorker implements JRayRuntime {
   private final java.util.concurrent.ExecutorService actorEvents = Executors.newThreadPerTaskExecutor(
       Thread.ofVirtual().name("actor-events-", 0).factory());
   private IdleCollector idleCollector;
+  /** Task transitions on their way to GCS; null when {@code task-events.enabled} is false. */
+  private TaskEventBuffer taskEvents;
   private volatile boolean shutDown;
 
   CoreWorker(boolean driver, JobId jobId, NodeId nodeId, WorkerId workerId, Address raylet, String host,
@@ -125,7 +127,8 @@ public final class CoreWorker implements JRayRuntime {
     this.raylet = raylet;
     this.host = host;
     this.channels = new ChannelPool(token);
-    this.fetcher = new ObjectFetcher(channels);
+    // the directory is made in start(), before anyone can hand this process a ref to fetch
+    this.fetcher = new ObjectFetcher(channels, owner -> directory != null && directory.onDeadNode(owner));
     this.table = new OwnershipTable((id, v, copies) -> {
       stored.freed(id, v, copies);
       ActorManager a = actors;
@@ -138,7 +141,7 @@ public final class CoreWorker implements JRayRuntime {
   /** Starts the gRPC endpoint and builds the parts. Returns this process's address. */
   Address start(String token) throws IOException {
     CoreWorkerRpcService service = new CoreWorkerRpcService(this);
-    server = Rpc.startServer("0.0.0.0", 0, token, null, service);
+    server = Rpc.startServer("0.0.0.0", 0, token, null, service, new OwnerStateRpcService(table, jobId, () -> self));
     self = Address.newBuilder().setHost(host).setPort(server.getPort()).setWorkerId(ProtoIds.bytes(workerId))
         .setNodeId(ProtoIds.bytes(nodeId)).build();
     directory = new ObjectDirectory(table, channels, self, nodeId);
@@ -159,12 +162,15 @@ public final class CoreWorker implements JRayRuntime {
     recovery = new ObjectRecovery(table, directory, fetcher, t -> tasks.add(t), (t, e) -> tasks.fail(t, e),
         (t, earlier, spec, storedArgs) -> resolver.resolveAgain(t, earlier, spec, storedArgs, submitter::submit));
     tasks = new TaskManager(table, refs, stored, submitterLoop, recovery);
+    taskEvents = TaskEventBuffer.startIfEnabled(ProtoIds.bytes(jobId), self, () -> gcs);
+    tasks.reportTo(taskEvents);
     reader = new ObjectReader(table, fetcher, stored, refs, new BlockedNotice(channels, raylet, workerId, task),
         recovery, self);
     futures = new ObjectFutures(reader, decoders);
     resolver = new DependencyResolver(table, stored, reader, tasks, directory, self, this::nextPutId, recovery);
-    submitter = new NormalTaskSubmitter(submitterLoop, tasks, channels, self, raylet, ProtoIds.bytes(jobId));
-    actorSubmitter = new ActorTaskSubmitter(tasks, channels, () -> gcs, submitterLoop);
+    submitter = new NormalTaskSubmitter(submitterLoop, tasks, channels, self, raylet, ProtoIds.bytes(jobId),
+        directory::onDeadNode);
+    actorSubmitter = new ActorTaskSubmitter(tasks, channels, () -> gcs, submitterLoop, directory::onDeadNode);
     actors = new ActorManager(jobId, self, table, resolver, () -> gcs, this::nextPutId, task::id, actorEvents);
     canceller = new TaskCanceller(tasks, List.of(submitter, actorSubmitter), channels, ProtoIds.bytes(workerId));
     if (!driver) {
@@ -172,6 +178,7 @@ public final class CoreWorker implements JRayRuntime {
       receiver = new TaskReceiver(workerId, reader, refs, stored, task, registered, this::executorIdle,
           c::cancelChildren, this::actorExited);
       TaskReceiver r = receiver;
+      r.reportStartsTo(taskEvents);
       idleCollector = new IdleCollector(borrowReleaser, refs::borrowedCount,
           () -> refs.borrowedCount() + refs.ownedCount(), r::idle);
     }
@@ -540,6 +547,9 @@ public final class CoreWorker implements JRayRuntime {
     }
     if (submitter != null) {
       submitter.shutdown();
+    }
+    if (taskEvents != null) {
+      taskEvents.close(); // before the shutdown steps close the GCS connection: the last transitions go out
     }
     for (Runnable r : onShutdown) {
       try {

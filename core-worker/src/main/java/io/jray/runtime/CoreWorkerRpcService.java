@@ -61,16 +61,30 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
     return new StreamObserver<>() {
       @Override
       public void onNext(PushTaskRequest r) {
-        for (int i = 0; i < r.getCancelsCount(); i++) {
+        if (sink.closed) {
+          return; // ended by an earlier bad message: nothing more of this stream applies
+        }
+        // checked whole before anything of the message applies; the owner's lease ends with it
+        String bad = null;
+        for (int i = 0; i < r.getTasksCount() && bad == null; i++) {
+          String p = PushedTaskCheck.problem(r.getTasks(i));
+          bad = p == null ? null : "tasks[" + i + "]." + p;
+        }
+        for (int i = 0; i < r.getCancelsCount() && bad == null; i++) {
           if (r.getCancels(i).getTaskId().size() != TaskId.SIZE) {
-            // checked before anything of the message applies; the owner's lease ends with it
-            sink.closed = true;
-            synchronized (out) { // the stream's writes are serialized on it (see ResultSink)
-              out.onError(Status.INVALID_ARGUMENT.withDescription("cancels[" + i + "].task_id must be " + TaskId.SIZE
-                  + " bytes, got " + r.getCancels(i).getTaskId().size()).asRuntimeException());
-            }
-            return;
+            bad = "cancels[" + i + "].task_id must be " + TaskId.SIZE + " bytes, got "
+                + r.getCancels(i).getTaskId().size();
           }
+        }
+        if (bad == null && r.getFirstSequenceNumber() < 0) {
+          bad = "first_sequence_number must be >= 0, got " + r.getFirstSequenceNumber();
+        }
+        if (bad != null) {
+          sink.closed = true;
+          synchronized (out) { // the stream's writes are serialized on it (see ResultSink)
+            out.onError(Status.INVALID_ARGUMENT.withDescription(bad).asRuntimeException());
+          }
+          return;
         }
         if (r.getFirstSequenceNumber() == 0 && r.getTasksCount() > 0 && !r.getTasks(0).getActorId().isEmpty()) {
           // one line per caller stream: where a caller's numbering starts (again, after a restart)
@@ -143,8 +157,11 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
           + " bytes and node_id " + io.jray.api.NodeId.SIZE).asRuntimeException());
       return;
     }
-    worker.directory().copyAdded(ProtoIds.objectId(req.getObjectId()),
-        ProtoIds.nodeId(req.getNodeId()));
+    if (!worker.directory().copyAdded(ProtoIds.objectId(req.getObjectId()), ProtoIds.nodeId(req.getNodeId()))) {
+      reply.onError(Status.FAILED_PRECONDITION.withDescription("node " + ProtoIds.nodeId(req.getNodeId())
+          + " was declared dead by GCS: a copy there is not used").asRuntimeException());
+      return;
+    }
     reply.onNext(io.jray.proto.AddObjectLocationReply.getDefaultInstance());
     reply.onCompleted();
   }
@@ -246,6 +263,12 @@ final class CoreWorkerRpcService extends CoreWorkerServiceGrpc.CoreWorkerService
 
   @Override
   public void exit(ExitRequest req, StreamObserver<ExitReply> reply) {
+    if (worker.receiver() == null) {
+      // nothing asks a driver to exit: it is the user's program, and ends when the program does
+      reply.onError(Status.FAILED_PRECONDITION.withDescription("a driver does not exit on request: it ends with its"
+          + " program (JRay.shutdown)").asRuntimeException());
+      return;
+    }
     String declined = req.getIfIdle() ? worker.reasonToStay() : null;
     if (declined != null) {
       LOG.info("asked to exit ({}), staying: {}", req.getReason(), declined);

@@ -8,6 +8,7 @@ import io.jray.proto.NodeInfo;
 import io.jray.proto.PubMessage;
 import io.jray.proto.SubscribeRequest;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A core worker's subscription to the deaths GCS publishes, in drivers and workers alike. A dead
@@ -25,17 +26,26 @@ final class DeathSubscription implements AutoCloseable {
   private final EventLoop events = new EventLoop("gcs-events");
 
   DeathSubscription(GcsClient gcs, CoreWorker cw, String subscriber) {
+    this(gcs, cw, subscriber, reason -> {});
+  }
+
+  /**
+   * As above; {@code ownNodeDead} is told (with the death reason) when GCS declares this process's
+   * own node dead: a worker exits then (fencing), a driver goes on without its raylet.
+   */
+  DeathSubscription(GcsClient gcs, CoreWorker cw, String subscriber, Consumer<String> ownNodeDead) {
     gcs.subscribe(subscriber, CHANNELS, events, m -> {
       assert events.inLoop();
-      deliver(cw, m);
+      deliver(cw, m, ownNodeDead);
     }, events.timer());
   }
 
-  private static void deliver(CoreWorker cw, PubMessage m) {
+  private static void deliver(CoreWorker cw, PubMessage m, Consumer<String> ownNodeDead) {
     if (m.hasNode() && m.getNode().getState() == NodeInfo.State.DEAD) {
       NodeId node = ProtoIds.nodeId(m.getNode().getNodeId());
       if (node.equals(cw.nodeId())) {
         cw.localNodeDied(m.getNode().getDeathReason());
+        ownNodeDead.accept(m.getNode().getDeathReason());
       }
       cw.nodeDied(node);
     } else if (m.hasWorkerDeath()) {

@@ -111,6 +111,19 @@ final class DriverConnection {
         || isLocal(x.getHostString()) && isLocal(y.getHostString()));
   }
 
+  /** Whether {@code host} is an address of this machine (loopback, or one of its interfaces'). */
+  static boolean onThisMachine(String host) {
+    if (isLocal(host)) {
+      return true;
+    }
+    try {
+      java.net.InetAddress a = java.net.InetAddress.getByName(host);
+      return a.isLoopbackAddress() || a.isAnyLocalAddress() || java.net.NetworkInterface.getByInetAddress(a) != null;
+    } catch (IOException e) {
+      return false; // an unresolvable name is nowhere here
+    }
+  }
+
   private static boolean isLocal(String host) {
     return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("0.0.0.0");
   }
@@ -137,12 +150,24 @@ final class DriverConnection {
       gcs.close();
       throw cannotReach(gcsAddress, e.lastStatus(), e);
     }
-    NodeInfo local = nodes.stream().filter(n -> n.getState() == NodeInfo.State.ALIVE)
-        .sorted(Comparator.comparing((NodeInfo n) -> !isLocal(n.getHost())).thenComparing(n -> !n.getIsHead()))
+    List<NodeInfo> alive = nodes.stream().filter(n -> n.getState() == NodeInfo.State.ALIVE).toList();
+    if (alive.isEmpty()) {
+      gcs.close();
+      throw new IllegalStateException("the cluster at " + gcsAddress + " has no alive node; start one with"
+          + " 'jray start --address " + gcsAddress + "'");
+    }
+    // the address workers and other nodes reach this driver at (its own objects are served from here)
+    String host = JRayConfig.get(JRayConfig.NODE_IP_ADDRESS);
+    // a driver maps its node's object store, so that node must run on this machine
+    NodeInfo local = alive.stream().filter(n -> n.getHost().equals(host) || onThisMachine(n.getHost()))
+        .sorted(Comparator.comparing((NodeInfo n) -> !n.getHost().equals(host))
+            .thenComparing(n -> !isLocal(n.getHost())).thenComparing(n -> !n.getIsHead()))
         .findFirst().orElseThrow(() -> {
           gcs.close();
-          return new IllegalStateException("the cluster at " + gcsAddress + " has no alive node; start one with"
-              + " 'jray start --address " + gcsAddress + "'");
+          return new IllegalStateException("no node of the cluster at " + gcsAddress + " runs on this machine (its"
+              + " nodes are at " + alive.stream().map(NodeInfo::getHost).distinct().toList() + "), and a driver"
+              + " reads objects through its node's shared memory: start a node here with 'jray start --address "
+              + gcsAddress + "', or run the program on a node with 'jray submit'");
         });
     List<String> classpath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
         .filter(s -> !s.isBlank()).map(s -> Path.of(s).toAbsolutePath().toString()).toList();
@@ -154,7 +179,6 @@ final class DriverConnection {
       gcs.close();
       throw e;
     }
-    String host = "127.0.0.1";
     long pid = ProcessHandle.current().pid();
     JobId jobId = gcs.addJob(JobInfo.newBuilder().setDriverHost(host).setDriverPid(pid).addAllClasspath(classpath)
         .addAllPackages(packages).setDriverNodeId(local.getNodeId()).build());

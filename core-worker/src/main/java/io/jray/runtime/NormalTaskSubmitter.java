@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +62,8 @@ final class NormalTaskSubmitter implements TaskSubmitter {
   private final Address self;
   private final Address raylet;
   private final ByteString jobId;
+  /** Whether a worker is on a node GCS declared dead: nothing from there is taken (a grant, a result). */
+  private final Predicate<Address> onDeadNode;
   private final int depth = JRayConfig.getInt(JRayConfig.PUSH_PIPELINE_DEPTH);
   private final long idleMs = JRayConfig.getLong(JRayConfig.LEASE_IDLE_MS);
   @GuardedBy("this")
@@ -71,7 +74,8 @@ final class NormalTaskSubmitter implements TaskSubmitter {
   private String rayletDead;
 
   NormalTaskSubmitter(EventLoop loop, TaskManager tasks, ChannelPool channels, Address self, Address raylet,
-      ByteString jobId) {
+      ByteString jobId, Predicate<Address> onDeadNode) {
+    this.onDeadNode = onDeadNode;
     this.loop = loop;
     this.tasks = tasks;
     this.channels = channels;
@@ -276,7 +280,14 @@ final class NormalTaskSubmitter implements TaskSubmitter {
 
           @Override
           public void onNext(LeaseUpdate u) {
-            if (u.hasGrant()) {
+            if (u.hasGrant() && onDeadNode.test(u.getGrant().getWorker())) {
+              // a raylet GCS declared dead that does not know it yet (fencing): its worker's
+              // results would not be taken, so the lease is not used; asked again locally
+              answered = true;
+              LOG.warn("lease of a worker on node {}, which GCS declared dead, not used; asking again",
+                  ProtoIds.nodeId(u.getGrant().getWorker().getNodeId()));
+              reask(q, raylet, false, "granted on a dead node");
+            } else if (u.hasGrant()) {
               answered = true;
               granted(q, u, at);
             } else if (u.hasSpillback()) {
@@ -415,6 +426,13 @@ final class NormalTaskSubmitter implements TaskSubmitter {
    * has not answered never started, and go to another worker without counting as an attempt.
    */
   private void results(LeasedWorker w, PushTaskReply reply) {
+    if (onDeadNode.test(w.worker)) {
+      // GCS declared the worker's node dead, so its tasks are being (or were) redone elsewhere:
+      // a result computed there is not used, and the lease ends as a lost worker
+      workerLost(w, Status.UNAVAILABLE.withDescription("its node was declared dead by GCS; its results are not"
+          + " used"));
+      return;
+    }
     List<TaskResult> results = reply.getResultsList();
     List<PendingTask> done = new ArrayList<>(results.size());
     List<PendingTask> unstarted = null;

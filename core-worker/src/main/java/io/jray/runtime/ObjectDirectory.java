@@ -60,6 +60,15 @@ final class ObjectDirectory {
     return deadNodes.contains(n);
   }
 
+  /**
+   * Whether the process at {@code a} is on a node GCS declared dead: what it sends is not taken
+   * (fencing, DESIGN §7). An address without a node id is not.
+   */
+  boolean onDeadNode(Address a) {
+    // asked for every result batch: no id is decoded while no node died
+    return !deadNodes.isEmpty() && !a.getNodeId().isEmpty() && deadNodes.contains(ProtoIds.nodeId(a.getNodeId()));
+  }
+
   /** Whether this process owns {@code id} now. */
   boolean owns(ObjectId id) {
     return table.get(id) != null;
@@ -90,9 +99,16 @@ final class ObjectDirectory {
     return true;
   }
 
-  /** A borrower pulled a copy of an object owned here to {@code at}. */
-  void copyAdded(ObjectId id, NodeId at) {
+  /**
+   * A borrower pulled a copy of an object owned here to {@code at}. False, and not recorded, when
+   * GCS declared {@code at} dead: a copy there is never read (fencing).
+   */
+  boolean copyAdded(ObjectId id, NodeId at) {
+    if (deadNodes.contains(at)) {
+      return false;
+    }
     table.addCopy(id, at);
+    return true;
   }
 
   /** The nodes {@code owner} knows to hold {@code id}; empty if it cannot be asked. Blocks. */

@@ -9,14 +9,17 @@ import io.jray.proto.CoreWorkerServiceGrpc;
 import io.jray.proto.ErrorInfo;
 import io.jray.proto.GetObjectReply;
 import io.jray.proto.GetObjectRequest;
+import io.jray.proto.Address;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Gets objects this process does not own from their owners, by long polling: the owner answers
  * when the object is ready or after a timeout, and the poll repeats. An owner that cannot be
- * reached means the object is gone with it ({@code OwnerDiedException}); one that does not know
+ * reached, or on a node GCS declared dead, means the object is gone with it
+ * ({@code OwnerDiedException}); one that does not know
  * the object means it was freed ({@code ObjectLostException}).
  *
  * <p>A pending object costs one asynchronous call in flight, not a thread, and every reader of
@@ -33,11 +36,18 @@ import java.util.concurrent.TimeUnit;
 final class ObjectFetcher {
   private static final long POLL_MS = 30_000;
   private final ChannelPool channels;
+  /** Whether an owner is on a node GCS declared dead: such an owner is not asked (fencing). */
+  private final Predicate<Address> onDeadNode;
   private final ConcurrentHashMap<ObjectId, CompletableFuture<ObjectValue>> inFlight = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   ObjectFetcher(ChannelPool channels) {
+    this(channels, owner -> false);
+  }
+
+  ObjectFetcher(ChannelPool channels, Predicate<Address> onDeadNode) {
     this.channels = channels;
+    this.onDeadNode = onDeadNode;
   }
 
   /** The object's value as its owner will tell it: the poll in flight for it, or a new one. */
@@ -69,6 +79,11 @@ final class ObjectFetcher {
   private void poll(ObjectRefImpl<?> ref, GetObjectRequest req, CompletableFuture<ObjectValue> result) {
     if (closed) {
       result.complete(shutDown(ref.id()));
+      return;
+    }
+    if (onDeadNode.test(ref.owner())) {
+      // its work is being redone elsewhere: even once reachable again, what it says is not used
+      result.complete(ownerUnreachable(ref, "its node was declared dead by GCS"));
       return;
     }
     CoreWorkerServiceGrpc.CoreWorkerServiceStub stub;

@@ -255,6 +255,54 @@ final class OwnershipTable {
     return out;
   }
 
+  /**
+   * Up to {@code limit} owned objects as the state API shows them (jray list objects): value
+   * state, size, where the copies are, and which kinds of reference keep each alive. A scan of
+   * the table; each entry read under its monitor.
+   */
+  java.util.List<io.jray.proto.OwnedObject> describe(int limit) {
+    java.util.List<io.jray.proto.OwnedObject> out = new java.util.ArrayList<>();
+    for (Entry e : objects.values()) {
+      if (out.size() >= limit) {
+        break;
+      }
+      io.jray.proto.OwnedObject.Builder b = io.jray.proto.OwnedObject.newBuilder()
+          .setObjectId(io.jray.common.proto.ProtoIds.bytes(e.id)).setIsPut(e.id.isPut()).setSize(-1);
+      ObjectValue v = e.now();
+      int borrowers;
+      boolean contains;
+      synchronized (e) {
+        borrowers = e.borrowers == null ? 0 : e.borrowers.size();
+        contains = e.contained != null && !e.contained.isEmpty();
+      }
+      if (v == null) {
+        b.setState("PENDING");
+      } else if (v.isError()) {
+        b.setState("FAILED").setErrorType(v.error().getType().name());
+      } else {
+        b.setState("READY").setStored(v.isStored()).setSize(v.isStored() ? v.stored().getSize() : v.bytes().length);
+        if (v.isStored()) {
+          b.addLocations(v.stored().getNodeId()).addReferenceKinds("PINNED_IN_STORE");
+        }
+      }
+      for (io.jray.api.NodeId n : copiesOf(e)) {
+        b.addLocations(io.jray.common.proto.ProtoIds.bytes(n));
+      }
+      b.setLocalRefs(e.localRefs).setBorrowers(borrowers);
+      if (e.localRefs > 0) {
+        b.addReferenceKinds("LOCAL_REFERENCE");
+      }
+      if (borrowers > 0) {
+        b.addReferenceKinds("BORROWED");
+      }
+      if (contains) {
+        b.addReferenceKinds("HOLDS_CONTAINED_REFS");
+      }
+      out.add(b.build());
+    }
+    return out;
+  }
+
   /** Forgets copies on a node that died. */
   void nodeDied(io.jray.api.NodeId node) {
     objects.values().forEach(e -> {

@@ -61,6 +61,8 @@ final class PendingTask {
   Runnable onFinish;
   /** For an actor's creation: told instead of a return object when its arguments failed; or null. */
   java.util.function.Consumer<io.jray.proto.ErrorInfo> onFail;
+  /** Where this task's transitions are reported (set by {@link TaskManager}); null: not reported. */
+  TaskEventBuffer events;
 
   /** A normal task. */
   PendingTask(ByteString taskId, ObjectId returnId, String functionName, ByteString parentTaskId,
@@ -92,12 +94,25 @@ final class PendingTask {
 
   /** Like {@link #moveTo}, returning the state it moved from, or null if it did not move. */
   TaskState advance(TaskState next) {
+    return advance(next, null);
+  }
+
+  /** Moves to FAILED (or another state) with the error that caused it, reported with the transition. */
+  boolean moveTo(TaskState next, io.jray.proto.ErrorInfo error) {
+    return advance(next, error) != null;
+  }
+
+  private TaskState advance(TaskState next, io.jray.proto.ErrorInfo error) {
     while (true) {
       TaskState now = state;
       if (now.isDone()) {
         return null;
       }
       if (STATE.compareAndSet(this, now, next)) {
+        TaskEventBuffer e = events;
+        if (e != null) {
+          e.moved(this, next, error, next == TaskState.SUBMITTED && now == TaskState.RUNNING);
+        }
         return now;
       }
     }

@@ -51,6 +51,7 @@ final class TaskManager {
   private final StoredObjects stored;
   private final EventLoop timers;
   private final ArgumentLost argumentLost;
+  private volatile TaskEventBuffer events;
 
   TaskManager(OwnershipTable table, ReferenceCounter refs, StoredObjects stored, EventLoop timers,
       ArgumentLost argumentLost) {
@@ -68,6 +69,16 @@ final class TaskManager {
   /** A task was submitted (or is made again from its lineage): it waits for its arguments. */
   void add(PendingTask t) {
     tasks.put(t.taskId, t);
+    TaskEventBuffer e = events;
+    if (e != null) {
+      t.events = e;
+      e.moved(t, TaskState.PENDING_ARGS, null, false);
+    }
+  }
+
+  /** Task transitions go to {@code buffer} from now on (set once at start; null: not reported). */
+  void reportTo(TaskEventBuffer buffer) {
+    events = buffer;
   }
 
   /** Its arguments are known: it is queued for a worker. False if it was cancelled meanwhile: it must not be queued. */
@@ -220,7 +231,7 @@ final class TaskManager {
 
   /** The task cannot run or failed: its return object holds {@code error} (unless it was cancelled first). */
   void fail(PendingTask t, ErrorInfo error) {
-    if (finish(t, TaskState.FAILED)) {
+    if (finish(t, TaskState.FAILED, error)) {
       if (t.onFail != null) {
         t.onFail.accept(error);
         return;
@@ -231,7 +242,11 @@ final class TaskManager {
 
   /** Moves {@code t} to its final state and out of the table; false if another outcome came first. */
   private boolean finish(PendingTask t, TaskState end) {
-    if (!t.moveTo(end)) {
+    return finish(t, end, null);
+  }
+
+  private boolean finish(PendingTask t, TaskState end, ErrorInfo error) {
+    if (!t.moveTo(end, error)) {
       return false;
     }
     tasks.remove(t.taskId, t);

@@ -21,10 +21,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A worker JVM, started by a raylet for one job. It serves the core worker endpoint, registers
- * with its raylet, then runs whatever tasks owners push to it. It exits when its raylet is gone.
+ * with its raylet, then runs whatever tasks owners push to it. It exits when its raylet is gone, and
+ * when GCS declares its node dead (a partition that healed: fencing, DESIGN §7).
  */
 public final class WorkerMain {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
+  /** The exit code of a worker whose node GCS declared dead (fencing). */
+  static final int EXIT_NODE_DEAD = 3;
 
   private WorkerMain() {}
 
@@ -53,7 +56,13 @@ public final class WorkerMain {
     GcsClient gcs = new GcsClient(args.required("gcs-address"), token);
     cw.attachGcs(gcs);
     cw.ready();
-    new DeathSubscription(gcs, cw, "worker-" + workerId);
+    new DeathSubscription(gcs, cw, "worker-" + workerId, reason -> {
+      // Its tasks are retried elsewhere: whatever it would still compute or store must not count.
+      // a warning, not an error: a raylet that stops normally also unregisters its node
+      LOG.warn("GCS declared node {} dead ({}); worker {} exits with code {}", nodeId, reason, workerId,
+          EXIT_NODE_DEAD);
+      Thread.ofPlatform().name("worker-fence").start(() -> System.exit(EXIT_NODE_DEAD));
+    });
     LOG.info("worker {} of job {} registered with raylet {}", workerId, jobId, args.required("raylet-address"));
     long rayletPid = Long.parseLong(args.required("raylet-pid"));
     // A worker without its raylet is an orphan: nobody can lease it, nobody will stop it.

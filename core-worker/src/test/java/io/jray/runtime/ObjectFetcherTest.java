@@ -70,6 +70,20 @@ class ObjectFetcherTest {
   }
 
   @Test
+  void anOwnerOnANodeDeclaredDeadIsNotAskedEvenIfItAnswers() throws Exception {
+    ObjectRefImpl<Integer> ref = owner.ref();
+    ObjectFetcher fenced = new ObjectFetcher(channels, a -> a.equals(ref.owner()));
+    try {
+      ObjectValue v = fenced.fetch(ref).get(10, TimeUnit.SECONDS);
+      assertThat(v.error().getType()).isEqualTo(ErrorInfo.Type.OWNER_DIED);
+      assertThat(v.error().getMessage()).contains("declared dead by GCS");
+    } finally {
+      fenced.close();
+    }
+    assertThat(owner.calls).hasValue(0);
+  }
+
+  @Test
   void anOwnerThatCannotBeReachedMeansTheObjectDiedWithIt() throws Exception {
     ObjectRefImpl<Integer> ref = owner.ref();
     owner.close();

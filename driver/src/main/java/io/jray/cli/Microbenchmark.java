@@ -201,9 +201,14 @@ public final class Microbenchmark {
       case "n_n_actor_calls_async" -> {
         int n = Math.max(2, Runtime.getRuntime().availableProcessors());
         List<ActorHandle<BenchActor>> actors = new ArrayList<>();
+        List<ObjectRef<Integer>> alive = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-          actors.add(actor(1));
+          ActorHandle<BenchActor> a = JRay.actor(BenchActor::new).remote();
+          actors.add(a);
+          alive.add(a.task(BenchActor::noop).remote());
         }
+        // a JVM start each, before the clock starts: the one wait here long enough to show
+        JRay.get(alive, io.jray.api.Progress.bar("starting " + n + " actors"));
         yield new Metric("calls/s", () -> {
           List<ObjectRef<Integer>> clients = new ArrayList<>(n);
           for (ActorHandle<BenchActor> a : actors) {

@@ -48,6 +48,11 @@ final class MicrobenchmarkCommand implements Callable<Integer> {
   @Mixin
   TlsOptions tlsOptions = new TlsOptions();
 
+  @Option(names = "--task-events", paramLabel = "on|off|compare", defaultValue = "on", description = "task events"
+      + " (jray list tasks) on or off for the local cluster; compare: run everything with them off, then on, on fresh"
+      + " clusters, and print both (default ${DEFAULT-VALUE})")
+  String taskEvents;
+
   /** The metric names, for the help text. */
   static final class MetricNames implements Iterable<String> {
     @Override
@@ -59,6 +64,48 @@ final class MicrobenchmarkCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<String> names = metrics == null || metrics.isEmpty() ? Microbenchmark.METRICS : metrics;
+    List<String> modes = switch (taskEvents) {
+      case "on" -> List.of("true");
+      case "off" -> List.of("false");
+      case "compare" -> List.of("false", "true");
+      default -> throw new IllegalArgumentException("--task-events must be on, off or compare, got '" + taskEvents
+          + "'");
+    };
+    if (address != null && !taskEvents.equals("on")) {
+      throw new IllegalArgumentException("--task-events " + taskEvents + " needs a fresh local cluster: drop --address");
+    }
+    List<List<Microbenchmark.Result>> all = new java.util.ArrayList<>();
+    for (String enabled : modes) {
+      // read by every process of the cluster at its start: the raylets forward it to their workers
+      System.setProperty(JRayConfig.TASK_EVENTS_ENABLED.propertyName(), enabled);
+      all.add(runOnce(names));
+    }
+    if (modes.size() == 1) {
+      print(all.get(0));
+      return 0;
+    }
+    System.out.println("task events off:");
+    print(all.get(0));
+    System.out.println("task events on:");
+    print(all.get(1));
+    for (int i = 0; i < names.size(); i++) {
+      Microbenchmark.Result off = all.get(0).get(i);
+      Microbenchmark.Result on = all.get(1).get(i);
+      System.out.printf(java.util.Locale.ROOT, "%s: %+.1f%% with task events (median %.1f -> %.1f %s)%n", off.name(),
+          100.0 * (on.median() - off.median()) / off.median(), off.median(), on.median(), on.unit());
+    }
+    return 0;
+  }
+
+  private void print(List<Microbenchmark.Result> results) {
+    if (json) {
+      System.out.println(Microbenchmark.toJson(results));
+    } else {
+      results.forEach(r -> System.out.println(Microbenchmark.formatLine(r)));
+    }
+  }
+
+  private List<Microbenchmark.Result> runOnce(List<String> names) {
     LocalCluster cluster = null;
     String gcsAddress;
     String token;
@@ -94,20 +141,14 @@ final class MicrobenchmarkCommand implements Callable<Integer> {
       String a = gcsAddress;
       String k = token;
       Path l = logDir;
-      List<Microbenchmark.Result> results = Microbenchmark.run(names, Duration.ofSeconds(warmup),
-          Duration.ofSeconds(seconds), repetitions, (w, m, r) -> MultiClientBenchmark.run(a, k, l, w, m, r));
-      if (json) {
-        System.out.println(Microbenchmark.toJson(results));
-      } else {
-        results.forEach(r -> System.out.println(Microbenchmark.formatLine(r)));
-      }
+      return Microbenchmark.run(names, Duration.ofSeconds(warmup), Duration.ofSeconds(seconds), repetitions,
+          (w, m, r) -> MultiClientBenchmark.run(a, k, l, w, m, r));
     } finally {
       JRay.shutdown();
       if (cluster != null) {
         cluster.stop();
       }
     }
-    return 0;
   }
 
 }

@@ -72,7 +72,7 @@ class ChaosAllAtOnceIT {
       killer.stop(); // rethrows the killer's own failure
     }
     long ms = (System.nanoTime() - t0) / 1_000_000;
-    int kills = killer.stop();
+    int kills = killer.kills();
     long reexecuted = CoreWorker.current().reexecutions() - re0;
     System.out.printf("CHAOS-ALL-AT-ONCE: %d maps and %d reduces submitted at once, every 50th map re-read; took %d ms"
         + " with %d nodes killed; %d tasks re-executed to remake lost objects; ms from a kill to the first remade"
@@ -124,7 +124,7 @@ class ChaosAllAtOnceIT {
       drivers.forEach(Process::destroyForcibly);
       killer.stop(); // rethrows the killer's own failure
     }
-    int kills = killer.stop();
+    int kills = killer.kills();
     List<String> times = new ArrayList<>();
     for (int d = 0; d < 4; d++) {
       String out = outputs.get(d).get(1, TimeUnit.MINUTES);

@@ -76,7 +76,7 @@ class ChaosIT {
     long calm = runJob(WAVES, null);
     killer.start(5000, 3000, 42);
     long chaos = runJob(WAVES, killer);
-    int kills = killer.stop();
+    int kills = killer.kills();
     long reexecuted = CoreWorker.current().reexecutions() - re0;
     System.out.printf("CHAOS: %d tasks per run; job took %d ms without kills and %d ms with %d nodes killed;"
         + " %d tasks re-executed to remake lost objects; ms from a kill to the first remade object: %s%n",

@@ -58,6 +58,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * still in /dev/shm. Arenas of raylets the test killed with kill -9 are removed without complaint:
  * that is how they are left by design. Whatever was left is then killed and removed, so the next
  * class starts clean.
+ *
+ * <p>With {@link #inNetworkNamespaces()} nodes get addresses of their own and a test can cut a
+ * node's link ({@link NetworkNamespaces}); the namespaces are healed before the stop and removed
+ * after it, whatever the outcome.
  */
 final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
   static final int EXIT_SECONDS = 15;
@@ -71,6 +75,11 @@ final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, Bef
   private final List<NodeOptions> nodes = new ArrayList<>();
   private final Map<String, String> properties = new LinkedHashMap<>();
   private Driver driver = Driver.NONE;
+  private boolean inNamespaces;
+  private NetworkNamespaces namespaces;
+
+  /** A node in a network namespace of its own: its raylet and the namespace that can be cut. */
+  record NamespacedNode(ClusterLauncher.Started raylet, NetworkNamespaces.Namespace ns) {}
 
   private LocalCluster cluster;
   private Set<Path> sessionsBefore;
@@ -109,6 +118,17 @@ final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, Bef
   /** The heap of every worker JVM the nodes start (large objects need more than the default). */
   ClusterExtension workerHeap(String heap) {
     return property("jray.worker.heap", heap);
+  }
+
+  /**
+   * Nodes get network addresses of their own ({@link NetworkNamespaces}, root only): the head
+   * raylet and this JVM's driver are reached at {@value NetworkNamespaces#HOST_IP} (a bridge on
+   * the host), and nodes added with {@link #addNodeInNamespace} each run in a namespace whose link
+   * a test can cut. Everything made for it is removed when the cluster stops.
+   */
+  ClusterExtension inNetworkNamespaces() {
+    inNamespaces = true;
+    return property("jray.node-ip-address", NetworkNamespaces.HOST_IP);
   }
 
   /** This JVM connects as the driver once for the whole class. */
@@ -155,8 +175,12 @@ final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, Bef
     sessionsBefore = sessions();
     arenasBefore = arenas();
     try {
+      if (inNamespaces) {
+        namespaces = NetworkNamespaces.create();
+      }
+      NodeOptions headNode = inNamespaces ? head.withHost(NetworkNamespaces.HOST_IP) : head;
       withProperties(() -> {
-        cluster = LocalCluster.start(root(), 0, head, false);
+        cluster = LocalCluster.start(root(), 0, headNode, false);
         for (NodeOptions n : nodes) {
           cluster.addNode(n);
         }
@@ -216,6 +240,20 @@ final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, Bef
    * process and arena file left behind (after removing them).
    */
   void stop() {
+    if (namespaces == null) {
+      stopCluster();
+      return;
+    }
+    namespaces.healAll(); // so that what is stopped can still reach GCS to say so
+    try {
+      stopCluster();
+    } finally {
+      namespaces.close();
+      namespaces = null;
+    }
+  }
+
+  private void stopCluster() {
     List<String> left = new ArrayList<>();
     RuntimeException failure = null;
     try {
@@ -422,6 +460,21 @@ final class ClusterExtension implements BeforeAllCallback, AfterAllCallback, Bef
   /** Adds a node now; it is stopped with the others after the class. */
   ClusterLauncher.Started addNode(NodeOptions node) {
     return cluster.addNode(node);
+  }
+
+  /**
+   * Adds a node in a new network namespace (needs {@link #inNetworkNamespaces}); it reaches GCS
+   * over the bridge and is stopped with the others after the class.
+   */
+  NamespacedNode addNodeInNamespace(NodeOptions node) {
+    if (namespaces == null) {
+      throw new IllegalStateException("the cluster was not made with inNetworkNamespaces()");
+    }
+    NetworkNamespaces.Namespace ns = namespaces.add();
+    List<ClusterLauncher.Started> started = new ArrayList<>(1);
+    withProperties(() -> started.add(cluster.addNode(node.withHost(ns.ip),
+        NetworkNamespaces.HOST_IP + ":" + cluster.gcs().port(), ns.wrapper())));
+    return new NamespacedNode(started.get(0), ns);
   }
 
   /** What a raylet reports about itself (resources, workers, store), asked over real gRPC. */

@@ -53,7 +53,7 @@ class DriverLifecycleIT {
   }
 
   private static long workersOf(JobId job) {
-    return cluster.nodeStats().getWorkersList().stream()
+    return cluster.nodeStats().getWorkersList().stream().filter(w -> !w.getState().equals("DRIVER"))
         .filter(w -> w.getJobId().equals(ProtoIds.bytes(job))).count();
   }
 

@@ -27,7 +27,9 @@ class IdleWorkersIT {
 
   private static long workersOfThisJob() {
     ByteString job = ProtoIds.bytes(JRay.runtimeContext().jobId());
-    return cluster.nodeStats().getWorkersList().stream().filter(w -> w.getJobId().equals(job)).count();
+    // GetNodeStats lists the node's drivers too (state DRIVER): only worker processes count here
+    return cluster.nodeStats().getWorkersList().stream().filter(w -> !w.getState().equals("DRIVER"))
+        .filter(w -> w.getJobId().equals(job)).count();
   }
 
   @Test

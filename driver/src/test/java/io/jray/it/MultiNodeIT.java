@@ -13,12 +13,18 @@ import io.jray.api.exception.TaskUnschedulableException;
 import io.jray.common.gcs.GcsClient;
 import io.jray.common.process.NodeOptions;
 import io.jray.proto.NodeInfo;
+import io.jray.proto.PubMessage;
+import io.jray.proto.SubscribeRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
@@ -61,6 +67,30 @@ class MultiNodeIT {
     Map<String, Integer> count = countByNode(refs);
     System.out.println("DEFAULT placement: " + count);
     assertThat(count.keySet()).containsExactlyInAnyOrder(head, second, accelNode);
+  }
+
+  /**
+   * Spillback counts a request against the node it went to until that node's next report, so a
+   * raylet that reported once and then never again (its report callback failed and left the report
+   * "in flight") made every later task stay on the head. Each node reports at least every
+   * {@code scheduler.report-ms} (1 s), idle or not.
+   */
+  @Test
+  void everyNodeKeepsReportingItsResources() throws Exception {
+    Map<ByteString, AtomicInteger> reports = new ConcurrentHashMap<>();
+    ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor();
+    try (GcsClient gcs = new GcsClient(cluster.gcsAddress(), cluster.token())) {
+      gcs.subscribe("multinode-it-reports", List.of(SubscribeRequest.Channel.RESOURCES), Runnable::run,
+          (PubMessage m) -> reports.computeIfAbsent(m.getResources().getNodeId(), k -> new AtomicInteger())
+              .incrementAndGet(), retry);
+      List<ByteString> ids = List.of(head, second, accelNode).stream()
+          .map(h -> ByteString.copyFrom(NodeId.fromHex(h).bytes())).toList();
+      Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+          assertThat(ids).allSatisfy(id -> assertThat(reports.getOrDefault(id, new AtomicInteger()).get())
+              .as("resource reports of node %s", java.util.HexFormat.of().formatHex(id.toByteArray())).isGreaterThanOrEqualTo(3)));
+    } finally {
+      retry.shutdownNow();
+    }
   }
 
   @Test

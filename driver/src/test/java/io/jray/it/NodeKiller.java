@@ -126,14 +126,18 @@ final class NodeKiller implements org.junit.jupiter.api.extension.BeforeAllCallb
     }
   }
 
-  /** Stops killing; throws what made the killer fail, if anything did. Returns the number of kills since start. */
-  int stop() throws Exception {
+  /** Stops killing (again: no-op); throws what made the killer fail, if anything did. */
+  void stop() throws Exception {
     done.set(true);
     thread.join();
     Throwable t = failure.get();
     if (t != null) {
       throw new AssertionError("the node killer failed: " + t, t);
     }
+  }
+
+  /** Nodes killed since the last {@link #start}. */
+  int kills() {
     return kills.get() - killsAtStart;
   }
 

@@ -67,7 +67,8 @@ class SpillingIT {
     StoreStats before = stats();
     byte[] tooBig = new byte[(int) STORE + (1 << 20)];
     assertThatThrownBy(() -> JRay.put(tooBig)).isInstanceOf(ObjectStoreFullException.class)
-        .hasMessageContaining("does not fit").hasMessageContaining("capacity " + STORE);
+        .hasMessageContaining("is larger than the object store (" + STORE + " bytes)")
+        .hasMessageContaining("--object-store-memory");
     assertThat(stats().getObjectCount()).isEqualTo(before.getObjectCount());
     byte[] ok = TestTasks.bytes(1 << 20, 1);
     assertThat(JRay.put(ok).get()).isEqualTo(ok);

@@ -2,6 +2,7 @@ package io.jray.examples;
 
 import io.jray.api.JRay;
 import io.jray.api.ObjectRef;
+import io.jray.api.Progress;
 import io.jray.api.Remote;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +55,7 @@ public final class MonteCarloPi {
     long inside = 0;
     long total = 0;
     Map<Long, Integer> byWorker = new TreeMap<>();
-    for (Sample s : JRay.get(refs)) {
+    for (Sample s : JRay.get(refs, Progress.bar("samples"))) {
       inside += s.inside();
       total += s.total();
       byWorker.merge(s.workerPid(), 1, Integer::sum);

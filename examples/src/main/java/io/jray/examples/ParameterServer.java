@@ -3,6 +3,7 @@ package io.jray.examples;
 import io.jray.api.ActorHandle;
 import io.jray.api.JRay;
 import io.jray.api.ObjectRef;
+import io.jray.api.Progress;
 import io.jray.api.Remote;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -76,7 +77,7 @@ public final class ParameterServer {
       for (int w = 0; w < workers; w++) {
         done.add(JRay.task(ParameterServer::train, server, w, rounds, size).remote());
       }
-      JRay.get(done);
+      JRay.get(done, Progress.bar("trainers"));
       double[] result = server.task(Weights::get).remote().get();
       double[] expected = new double[size];
       for (int w = 0; w < workers; w++) {

@@ -13,6 +13,7 @@ import io.jray.api.JobId;
 import io.jray.api.NodeId;
 import io.jray.api.WorkerId;
 import io.jray.common.concurrent.EventLoop;
+import io.jray.common.gcs.NodeDeclaredDead;
 import io.jray.common.grpc.LoopCall;
 import io.jray.proto.*;
 import java.util.ArrayList;
@@ -74,13 +75,11 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
       checkNodeId(n.getNodeId());
       require(!n.getHost().isBlank(), "host is empty");
       require(n.getRayletPort() > 0 && n.getRayletPort() < 65536, "raylet_port must be 1..65535");
-      for (var e : n.getTotalResourcesMap().entrySet()) {
-        require(!e.getKey().isBlank() && Double.isFinite(e.getValue()) && e.getValue() >= 0,
-            "resource " + e.getKey() + " must have a finite amount >= 0");
-      }
+      checkAmounts("total_resources", n.getTotalResourcesMap());
       NodeInfo old = nodes.get(n.getNodeId());
-      require(old == null || old.getState() == NodeInfo.State.ALIVE,
-          "node " + NodeTable.hex(n.getNodeId()) + " was marked DEAD; a restarted raylet needs a new node id");
+      if (old != null && old.getState() == NodeInfo.State.DEAD) {
+        throw NodeDeclaredDead.refusal(old); // fenced: it must not come back under the same id
+      }
       nodes.register(n);
       return RegisterNodeReply.getDefaultInstance();
     });
@@ -182,17 +181,33 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
   public void reportResources(ResourceReport req, StreamObserver<ReportResourcesReply> reply) {
     answer(loop, reply, () -> {
       checkNodeId(req.getNodeId());
+      // every amount is checked: reports are forwarded to every raylet's scheduler as they are
+      checkAmounts("total", req.getTotalMap());
+      for (var e : req.getAvailableMap().entrySet()) {
+        require(!e.getKey().isBlank() && Double.isFinite(e.getValue()), "available " + e.getKey() + " must be finite");
+      }
+      for (int i = 0; i < req.getDemandCount(); i++) {
+        ResourceDemand d = req.getDemand(i);
+        require(d.getCount() >= 0, "demand[" + i + "].count must be >= 0, got " + d.getCount());
+        checkAmounts("demand[" + i + "].shape", d.getShapeMap());
+      }
       NodeInfo n = nodes.get(req.getNodeId());
       if (n == null) {
         throw notFound("unknown node " + NodeTable.hex(req.getNodeId()) + ": register it first");
       }
-      require(n.getState() == NodeInfo.State.ALIVE, "node " + NodeTable.hex(req.getNodeId()) + " is DEAD");
-      for (var e : req.getAvailableMap().entrySet()) {
-        require(Double.isFinite(e.getValue()), "available " + e.getKey() + " must be finite");
+      if (n.getState() == NodeInfo.State.DEAD) {
+        throw NodeDeclaredDead.refusal(n); // a node that was cut off and is back: it must exit
       }
       resources.report(req);
       return ReportResourcesReply.getDefaultInstance();
     });
+  }
+
+  private static void checkAmounts(String what, java.util.Map<String, Double> amounts) {
+    for (var e : amounts.entrySet()) {
+      require(!e.getKey().isBlank() && Double.isFinite(e.getValue()) && e.getValue() >= 0,
+          what + ": resource '" + e.getKey() + "' must have a name and a finite amount >= 0, got " + e.getValue());
+    }
   }
 
   @Override
@@ -303,12 +318,8 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
     require(a.getMaxTaskRetries() >= -1, "max_task_retries must be >= -1, got " + a.getMaxTaskRetries());
     require(a.getMaxConcurrency() >= 1, "max_concurrency must be >= 1, got " + a.getMaxConcurrency());
     require(a.getMaxPendingCalls() >= 1, "max_pending_calls must be >= 1, got " + a.getMaxPendingCalls());
-    for (var m : java.util.List.of(a.getResourcesMap(), a.getPlacementResourcesMap())) {
-      for (var e : m.entrySet()) {
-        require(!e.getKey().isBlank() && Double.isFinite(e.getValue()) && e.getValue() >= 0,
-            "resource " + e.getKey() + " must have a finite amount >= 0, got " + e.getValue());
-      }
-    }
+    checkAmounts("resources", a.getResourcesMap());
+    checkAmounts("placement_resources", a.getPlacementResourcesMap());
     require(a.hasOwner() && (a.getDetached() || a.getOwner().getWorkerId().size() == WorkerId.SIZE),
         "owner.worker_id must be " + WorkerId.SIZE + " bytes for a non-detached actor");
     if (withCreation) {

@@ -38,11 +38,13 @@ final class GcsServer implements AutoCloseable {
   private final EventLoop loop;
   private final GcsStorage storage;
   private final Server server;
+  private final EventLoop taskEventsLoop;
 
-  private GcsServer(EventLoop loop, GcsStorage storage, Server server) {
+  private GcsServer(EventLoop loop, GcsStorage storage, Server server, EventLoop taskEventsLoop) {
     this.loop = loop;
     this.storage = storage;
     this.server = server;
+    this.taskEventsLoop = taskEventsLoop;
   }
 
   /** Opens the storage, loads every table and serves on {@code host:port} (port 0: any free one). */
@@ -89,7 +91,16 @@ final class GcsServer implements AutoCloseable {
       } catch (ExecutionException e) {
         throw e.getCause() instanceof Exception c ? c : e;
       }
-      return new GcsServer(loop, storage, Rpc.startServer(host, port, token, null, service));
+      // task events have a loop of their own: their volume must not slow the control plane
+      EventLoop eventsLoop = new EventLoop("task-events");
+      try {
+        TaskEventRpcService taskEvents = new TaskEventRpcService(eventsLoop, new TaskEventStore(
+            JRayConfig.getInt(JRayConfig.GCS_TASK_EVENTS_MAX)));
+        return new GcsServer(loop, storage, Rpc.startServer(host, port, token, null, service, taskEvents), eventsLoop);
+      } catch (Exception | Error e) {
+        eventsLoop.close();
+        throw e;
+      }
     } catch (Exception | Error e) {
       closeStorage(loop, storage);
       throw e;
@@ -113,6 +124,7 @@ final class GcsServer implements AutoCloseable {
   public void close() throws InterruptedException {
     server.shutdownNow();
     server.awaitTermination(10, TimeUnit.SECONDS);
+    taskEventsLoop.close();
     closeStorage(loop, storage);
   }
 

@@ -150,6 +150,10 @@ final class PackageStore {
         }
         sha256 = c.getSha256();
         size = c.getSize();
+      } else if ((!c.getSha256().isEmpty() && !c.getSha256().equals(sha256)) || (c.getSize() != 0 && c.getSize() != size)) {
+        fail("package " + sha256 + ": chunk " + staged + " names another package (" + c.getSha256() + ", "
+            + c.getSize() + " bytes); one upload stream carries one package");
+        return;
       }
       int n = c.getData().size();
       if (received + n > size || (received + n < size && n != CHUNK_BYTES)) {

@@ -278,6 +278,12 @@ public final class ObjectStore implements AutoCloseable {
 
   /** Finds room for {@code size} bytes, spilling least recently used primaries when needed. */
   private long allocate(long size, ObjectId forId) {
+    // Before any spilling: an object larger than the whole store must not spill every other object
+    // on its way to failing (and used + size would overflow for sizes near Long.MAX_VALUE).
+    if (size > allocator.capacity()) {
+      throw new StoreFullException("object " + forId + " of " + size + " bytes is larger than the object store ("
+          + allocator.capacity() + " bytes): start the node with a larger --object-store-memory");
+    }
     if (allocator.used() + size > spillAbove) {
       spill(allocator.used() + size - spillAbove, forId);
     }
@@ -293,7 +299,11 @@ public final class ObjectStore implements AutoCloseable {
     return off;
   }
 
-  /** Spills sealed, unread objects (LRU first) until {@code bytes} are freed; returns bytes freed. */
+  /**
+   * Spills sealed, unread objects (LRU first) until {@code bytes} are freed; returns bytes freed.
+   * When the spill directory cannot take an object (disk full, unwritable), that object stays in
+   * memory untouched and the store is full: {@link StoreFullException} names the cause.
+   */
   private long spill(long bytes, ObjectId forId) {
     List<StoredObject> candidates = objects.values().stream()
         .filter(o -> o.inMemory() && o.state == StoredObject.State.SEALED && o.readers.isEmpty()
@@ -316,9 +326,9 @@ public final class ObjectStore implements AutoCloseable {
   }
 
   private void spillToDisk(StoredObject o) {
+    Path f = spillDir.resolve(o.id.hex());
     try {
       Files.createDirectories(spillDir);
-      Path f = spillDir.resolve(o.id.hex());
       try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING)) {
         MemorySegment src = arena.segment().asSlice(o.offset, o.size);
@@ -339,7 +349,12 @@ public final class ObjectStore implements AutoCloseable {
       spillCount++;
       LOG.debug("spilled object {} ({} bytes) to {}", o.id, o.size, f);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot spill object " + o.id + " to " + spillDir + ": " + e.getMessage(), e);
+      // the object is still whole in memory; only the partial file goes
+      deleteQuietly(f);
+      LOG.error("cannot spill object {} ({} bytes) to {}: {}", o.id, o.size, spillDir, e.toString());
+      throw new StoreFullException("the object store is full and cannot spill to " + spillDir + ": writing object "
+          + o.id + " (" + o.size + " bytes) failed with " + e + " (is the disk full? set --spill-dir or"
+          + " object-store.spill-dir to a directory with room)");
     }
   }
 
@@ -401,8 +416,10 @@ public final class ObjectStore implements AutoCloseable {
     if (o == null || o.state != StoredObject.State.SEALED) {
       throw new IllegalArgumentException("object " + id + " is not sealed in this store");
     }
-    if (offset < 0 || length <= 0 || offset + length > o.size || length > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("chunk " + offset + "+" + length + " is outside object " + id + " of "
+    // length > size - offset, not offset + length > size: the sum overflows for offsets near
+    // Long.MAX_VALUE and would let the slice below throw on the store loop, leaving the call unanswered
+    if (offset < 0 || length <= 0 || offset > o.size || length > o.size - offset || length > Integer.MAX_VALUE - 8) {
+      throw new IndexOutOfBoundsException("chunk " + offset + "+" + length + " is outside object " + id + " of "
           + o.size + " bytes");
     }
     if (!o.inMemory()) {

@@ -120,8 +120,19 @@ public final class ObjectStoreRpcService extends ObjectStoreServiceGrpc.ObjectSt
    */
   @Override
   public void delete(StoreDeleteRequest req, StreamObserver<StoreDeleteReply> reply) {
+    try {
+      objectId(req.getObjectId());
+      for (int i = 0; i < req.getNodeIdsCount(); i++) {
+        require(req.getNodeIds(i).size() == io.jray.api.NodeId.SIZE, "node_ids[" + i + "] must be "
+            + io.jray.api.NodeId.SIZE + " bytes, got " + req.getNodeIds(i).size());
+      }
+    } catch (io.grpc.StatusRuntimeException e) {
+      // checked whole before anything is forwarded: a bad request deletes nothing anywhere
+      reply.onError(e);
+      return;
+    }
     for (ByteString node : req.getNodeIdsList()) {
-      if (node.size() != io.jray.api.NodeId.SIZE || puller == null) {
+      if (puller == null) {
         continue;
       }
       Address at = nodes.apply(ProtoIds.nodeId(node));
@@ -217,6 +228,19 @@ public final class ObjectStoreRpcService extends ObjectStoreServiceGrpc.ObjectSt
         return;
       } catch (IllegalArgumentException e) {
         reply.onError(LoopCall.notFound(e.getMessage()));
+        return;
+      } catch (IndexOutOfBoundsException e) {
+        reply.onError(Status.OUT_OF_RANGE.withDescription(e.getMessage()).asRuntimeException());
+        return;
+      } catch (StoreFullException e) {
+        // spilled, and no room to restore it now: the puller may try again or another copy
+        reply.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
+        return;
+      } catch (RuntimeException e) {
+        LOG.error("object {}: cannot serve chunk {}+{}", objectIdOrHex(req.getObjectId()), req.getOffset(),
+            req.getLength(), e);
+        reply.onError(Status.UNAVAILABLE.withDescription("cannot read object " + objectIdOrHex(req.getObjectId())
+            + " here: " + e.getMessage()).asRuntimeException());
         return;
       }
       Thread.ofVirtual().name("read-chunk").start(() -> {

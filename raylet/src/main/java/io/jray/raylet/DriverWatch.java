@@ -20,7 +20,7 @@ final class DriverWatch {
   private static final Logger LOG = LoggerFactory.getLogger(DriverWatch.class);
   private final GcsClient gcs;
   /** A connected driver; {@code worker} is null for a driver that did not send its address. */
-  private record Driver(JobId job, WorkerId worker) {}
+  private record Driver(JobId job, WorkerId worker, int port) {}
 
   private final Map<Long, Driver> drivers = new HashMap<>();
   private final java.util.function.Consumer<JobId> onDeath;
@@ -34,9 +34,23 @@ final class DriverWatch {
     loop.every(this::check, periodMs);
   }
 
-  void add(long pid, JobId job, WorkerId worker) {
-    drivers.put(pid, new Driver(job, worker));
+  void add(long pid, JobId job, WorkerId worker, int port) {
+    drivers.put(pid, new Driver(job, worker, port));
     LOG.info("driver pid {} (worker {}) of job {} connected", pid, worker, job);
+  }
+
+  /** The connected drivers as {@code GetNodeStats} lists them (state DRIVER), so the state API can reach them. */
+  java.util.List<io.jray.proto.WorkerStats> stats() {
+    java.util.List<io.jray.proto.WorkerStats> out = new java.util.ArrayList<>();
+    drivers.forEach((pid, d) -> {
+      io.jray.proto.WorkerStats.Builder b = io.jray.proto.WorkerStats.newBuilder().setPid(pid)
+          .setJobId(io.jray.common.proto.ProtoIds.bytes(d.job())).setState("DRIVER").setPort(d.port());
+      if (d.worker() != null) {
+        b.setWorkerId(io.jray.common.proto.ProtoIds.bytes(d.worker()));
+      }
+      out.add(b.build());
+    });
+    return out;
   }
 
   private void check() {

@@ -8,7 +8,9 @@ import static io.jray.common.grpc.LoopCall.require;
 import com.google.protobuf.ByteString;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.jray.api.ActorId;
 import io.jray.api.JobId;
+import io.jray.api.NodeId;
 import io.jray.api.WorkerId;
 import io.jray.common.concurrent.EventLoop;
 import io.jray.proto.*;
@@ -22,6 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * one answered in place. A lease call's answers go back through a {@link LeaseStream}.
  */
 final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServiceImplBase {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NodeManagerRpcService.class);
   private final EventLoop loop;
   private final NodeContext node;
   private final LeaseScheduler scheduler;
@@ -54,20 +57,50 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
     }));
     loop.execute(() -> {
       try {
-        checkId(req.getJobId(), JobId.SIZE, "job_id");
-        require(req.hasOwner() && !req.getOwner().getWorkerId().isEmpty(), "owner.worker_id is empty");
-        require(req.getBacklog() >= 0, "backlog must be >= 0, got " + req.getBacklog());
-        for (var e : req.getResourcesMap().entrySet()) {
-          require(!e.getKey().isBlank(), "a resource name is empty");
-          require(Double.isFinite(e.getValue()) && e.getValue() >= 0,
-              "resource " + e.getKey() + " must be finite and >= 0, got " + e.getValue());
-        }
+        checkLease(req);
       } catch (io.grpc.StatusRuntimeException e) {
         s.onError(e);
         return;
       }
-      pending.set(scheduler.request(LeaseRequest.of(req), new LeaseStream(s)));
+      try {
+        pending.set(scheduler.request(LeaseRequest.of(req), new LeaseStream(s)));
+      } catch (RuntimeException e) {
+        // never leave the caller waiting on a stream nobody will write to
+        LOG.error("lease request of job {} failed", ProtoIds.jobId(req.getJobId()), e);
+        s.onError(io.grpc.Status.INTERNAL.withDescription("the raylet failed on this lease request: " + e)
+            .asRuntimeException());
+      }
     });
+  }
+
+  /** Resource amounts past this are no machine's; above it fixed-point sums could overflow. */
+  static final double MAX_AMOUNT = 1e12;
+
+  /** Every field the scheduler reads, checked before it sees the request. */
+  private static void checkLease(RequestWorkerLeaseRequest req) {
+    checkId(req.getJobId(), JobId.SIZE, "job_id");
+    require(req.hasOwner() && !req.getOwner().getWorkerId().isEmpty(), "owner.worker_id is empty");
+    require(req.getOwner().getWorkerId().size() == WorkerId.SIZE, "owner.worker_id must be " + WorkerId.SIZE
+        + " bytes, got " + req.getOwner().getWorkerId().size());
+    require(req.getBacklog() >= 0, "backlog must be >= 0, got " + req.getBacklog());
+    checkAmounts("resource", req.getResourcesMap());
+    checkAmounts("placement resource", req.getPlacementResourcesMap());
+    require(req.getActorId().isEmpty() || req.getActorId().size() == ActorId.SIZE, "actor_id must be empty or "
+        + ActorId.SIZE + " bytes, got " + req.getActorId().size());
+    SchedulingStrategySpec st = req.getStrategy();
+    require(st.getKind() != SchedulingStrategySpec.Kind.UNRECOGNIZED, "strategy.kind " + st.getKindValue()
+        + " is not DEFAULT, SPREAD or NODE_AFFINITY");
+    if (st.getKind() == SchedulingStrategySpec.Kind.NODE_AFFINITY) {
+      checkId(st.getNodeId(), NodeId.SIZE, "strategy.node_id");
+    }
+  }
+
+  private static void checkAmounts(String what, java.util.Map<String, Double> amounts) {
+    for (var e : amounts.entrySet()) {
+      require(!e.getKey().isBlank(), "a " + what + " name is empty");
+      require(Double.isFinite(e.getValue()) && e.getValue() >= 0 && e.getValue() <= MAX_AMOUNT,
+          what + " " + e.getKey() + " must be finite and 0.." + MAX_AMOUNT + ", got " + e.getValue());
+    }
   }
 
   @Override
@@ -101,11 +134,15 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
     answer(loop, reply, () -> {
       checkId(req.getJobId(), JobId.SIZE, "job_id");
       require(req.getPid() > 0, "pid must be > 0");
+      // a driver registers with the raylet of its own machine: a pid that is no process here would
+      // only start workers for nobody, and end the job at the next driver check
+      require(ProcessHandle.of(req.getPid()).isPresent(), "pid " + req.getPid() + " is not a live process on node "
+          + node.nodeId() + ": a driver registers with the raylet of its own machine");
       ByteString worker = req.getAddress().getWorkerId();
       require(worker.isEmpty() || worker.size() == WorkerId.SIZE, "address.worker_id must be " + WorkerId.SIZE
           + " bytes, got " + worker.size());
       JobId job = ProtoIds.jobId(req.getJobId());
-      drivers.add(req.getPid(), job, worker.isEmpty() ? null : ProtoIds.workerId(worker));
+      drivers.add(req.getPid(), job, worker.isEmpty() ? null : ProtoIds.workerId(worker), req.getAddress().getPort());
       scheduler.pool().prestartForDriver(job);
       return RegisterDriverReply.newBuilder().setNodeId(ProtoIds.bytes(node.nodeId()))
           .setStore(store.info).build();
@@ -145,6 +182,7 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
       b.addWorkers(WorkerStats.newBuilder().setWorkerId(ProtoIds.bytes(w.id)).setPid(w.pid())
           .setJobId(ProtoIds.bytes(w.jobId)).setState(state).setPort(w.port));
     }
+    b.addAllWorkers(drivers.stats()); // state DRIVER: the state API lists and asks them too
     return b.build();
   }
 

@@ -30,6 +30,9 @@ final class NodeStore implements AutoCloseable {
 
   NodeStore(String nodeHex, long requestedBytes, Path dir, Path spillDir) {
     long size = requestedBytes > 0 ? requestedBytes : defaultSize(dir);
+    if (requestedBytes > 0) {
+      checkRoom(dir, size);
+    }
     ArenaFile arena = ArenaFile.create(dir, nodeHex, size);
     store = new ObjectStore(loop, arena, spillDir, JRayConfig.getDouble(JRayConfig.SPILL_THRESHOLD));
     info = StoreInfo.newBuilder().setArenaPath(arena.path().toString()).setCapacity(size)
@@ -40,6 +43,25 @@ final class NodeStore implements AutoCloseable {
   static Path spillDirFor(SessionDir session, String nodeHex) {
     String configured = JRayConfig.get(JRayConfig.SPILL_DIR);
     return configured.isBlank() ? session.path().resolve("spill").resolve(nodeHex) : Path.of(configured, nodeHex);
+  }
+
+  /**
+   * The arena is a sparse file: made larger than the free space of its directory, it would map
+   * fine and the node would die of SIGBUS the first time a put touched a page past the free
+   * space. So it fails here, at start, naming what to change.
+   */
+  static void checkRoom(Path dir, long size) {
+    long free;
+    try {
+      free = Files.getFileStore(Files.createDirectories(dir)).getUsableSpace();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the free space of the object store directory " + dir + ": " + e, e);
+    }
+    if (free < size) {
+      throw new IllegalStateException("the object store needs " + size + " bytes (--object-store-memory) but "
+          + dir + " has only " + free + " bytes free: lower --object-store-memory, free space there, or use another"
+          + " directory (--object-store-dir)");
+    }
   }
 
   private static long defaultSize(Path dir) {

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * One node's raylet: builds its parts and wires them together, serves them on one gRPC server,
  * registers the node with GCS, and routes GCS publications to the parts they concern (node, job
  * and resource changes to {@link ClusterView}, {@link JobDirectory} and the scheduler; deaths to
- * {@link OrphanCollector} and {@link LeaseScheduler#ownerDied}; new jobs to the pool's prestart).
+ * {@link OrphanCollector} and {@link LeaseScheduler#ownerDied}; new jobs to the pool's prestart; its
+ * own node's death to {@link NodeFence}, which ends the process).
  *
  * <p>Threads: {@code raylet-loop} owns the lease scheduler, worker pool, job directory, job code
  * cache, cluster view and driver watch; the parts are built on it and GCS publications are
@@ -52,6 +53,7 @@ final class Raylet {
 
   private final Options options;
   private final NodeId nodeId = NodeId.random();
+  private final NodeFence fence = new NodeFence(nodeId);
   private final EventLoop loop = new EventLoop("raylet-loop");
   private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "raylet-retry");
@@ -112,7 +114,8 @@ final class Raylet {
   /** Serves, registers the node with GCS, starts reporting resources and follows GCS publications. */
   void start() throws Exception {
     Server s = Rpc.startServer("0.0.0.0", options.port(), node.token(), null, service,
-        new ObjectStoreRpcService(nodeStore.loop, nodeStore.store, nodeStore.puller, cluster::address));
+        new ObjectStoreRpcService(nodeStore.loop, nodeStore.store, nodeStore.puller, cluster::address),
+        new LogFileService(options.session().logs(), nodeId));
     server = s;
     node.bound(s.getPort());
     gcs.registerNode(NodeInfo.newBuilder().setNodeId(ProtoIds.bytes(nodeId)).setHost(options.host())
@@ -120,7 +123,7 @@ final class Raylet {
         .setSessionDir(options.session().path().toString()).setPid(ProcessHandle.current().pid())
         .setIsHead(options.head()).build());
     ResourceReporter reporter = new ResourceReporter(node, scheduler, gcs,
-        JRayConfig.getLong(JRayConfig.RESOURCE_REPORT_MS));
+        JRayConfig.getLong(JRayConfig.RESOURCE_REPORT_MS), fence);
     loop.every(() -> reporter.tick(loop), 100);
     gcs.subscribe("raylet-" + nodeId, loop, this::route, retry);
     LOG.info("raylet {} of node {} serving on {}:{} with {} (GCS {}, session {})", options.name(), nodeId,
@@ -134,6 +137,11 @@ final class Raylet {
       cluster.node(m.getNode());
       if (m.getNode().getState() == NodeInfo.State.DEAD) {
         NodeId dead = ProtoIds.nodeId(m.getNode().getNodeId());
+        if (dead.equals(nodeId)) {
+          // the subscription outlived a partition (or came back after it): GCS gave up on us
+          fence.declaredDead("GCS published this node as DEAD: " + m.getNode().getDeathReason());
+          return;
+        }
         peers.nodeDied(dead); // no more pulls from there
         nodeStore.loop.execute(() -> orphans.nodeDied(dead));
       }
@@ -161,6 +169,7 @@ final class Raylet {
 
   /** Stops the workers, unregisters the node and closes the store (which removes the arena). */
   void stop() {
+    fence.stopping();
     LOG.info("raylet stopping: stopping workers");
     CompletableFuture<Void> done = new CompletableFuture<>();
     loop.execute(() -> {

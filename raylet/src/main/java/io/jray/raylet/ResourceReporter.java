@@ -2,6 +2,7 @@ package io.jray.raylet;
 
 import io.jray.common.proto.ProtoIds;
 import io.jray.common.gcs.GcsClient;
+import io.jray.common.gcs.NodeDeclaredDead;
 import io.jray.proto.ResourceReport;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -9,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tells GCS this node's resources: when they changed (checked every 100 ms) and at least every
- * {@code scheduler.report-ms}. Also where queued requests get a second look (spilled to nodes that
+ * {@code scheduler.report-ms}; a report GCS refuses because it declared this node dead ends the
+ * node ({@link NodeFence}). Also where queued requests get a second look (spilled to nodes that
  * have room). Runs on the raylet loop.
  */
 final class ResourceReporter {
@@ -18,11 +20,13 @@ final class ResourceReporter {
   private final LeaseScheduler scheduler;
   private final GcsClient gcs;
   private final long periodMs;
+  private final NodeFence fence;
   private Map<String, Double> lastAvailable;
   private long lastReportMs;
   private boolean inFlight;
 
-  ResourceReporter(NodeContext node, LeaseScheduler scheduler, GcsClient gcs, long periodMs) {
+  ResourceReporter(NodeContext node, LeaseScheduler scheduler, GcsClient gcs, long periodMs, NodeFence fence) {
+    this.fence = fence;
     this.node = node;
     this.scheduler = scheduler;
     this.gcs = gcs;
@@ -43,10 +47,14 @@ final class ResourceReporter {
     gcs.reportResources(ResourceReport.newBuilder().setNodeId(ProtoIds.bytes(node.nodeId()))
         .putAllTotal(scheduler.total().toMap()).putAllAvailable(available).addAllDemand(scheduler.demand()).build())
         .whenComplete((r, t) -> {
-          if (t != null) {
+          // first: a report that never clears this stops every later one, and spillbacks then
+          // count against other nodes forever (ClusterView.reserve is only undone by reports)
+          loop.execute(() -> inFlight = false);
+          if (NodeDeclaredDead.is(t)) {
+            fence.declaredDead(io.grpc.Status.fromThrowable(t).getDescription());
+          } else if (t != null) {
             LOG.debug("resource report failed: {}", t.toString());
           }
-          loop.execute(() -> inFlight = false);
         });
   }
 }

@@ -155,6 +155,16 @@ public final class JRay extends JRayTaskOverloads {
         return runtime().get(refs, timeout);
     }
 
+    /**
+     * Like {@link #get(List)}, showing how many of {@code refs} are ready while it waits (a bar on
+     * a terminal, lines otherwise): {@code JRay.get(refs, Progress.bar("maps"))}.
+     */
+    public static <T> List<T> get(List<ObjectRef<T>> refs, Progress progress) {
+        checkRefs(refs);
+        Objects.requireNonNull(progress, "progress must not be null");
+        return progress.get(refs);
+    }
+
     /** Blocks until every ref is ready; see {@link #wait(List, int, Duration)}. */
     public static <T> WaitResult<T> wait(List<ObjectRef<T>> refs) {
         checkRefs(refs);

@@ -30,6 +30,8 @@ public final class JRayConfig {
   public static final Key GCS_PORT = key("gcs.port", "6380", "port of the GCS server on the head node");
   public static final Key SESSION_ROOT = key("session.root", "/tmp/jray", "where session directories are made");
   public static final Key ADDRESS = key("address", "", "cluster to connect to (host:port of GCS); empty = local");
+  public static final Key NODE_IP_ADDRESS = key("node-ip-address", "127.0.0.1",
+      "address other processes reach a driver at (raylets: jray start --node-ip-address)");
   public static final Key AUTH_TOKEN = key("auth.token", "", "cluster token; default: the session's token file");
   public static final Key TLS_CERT = key("tls.cert", "",
       "PEM certificate (chain) this process presents; with tls.key turns TLS on for every server and channel");
@@ -82,6 +84,9 @@ public final class JRayConfig {
       "a raylet reports its resources to GCS at least this often (and at most every 100 ms on change)");
   public static final Key OBJECT_CHUNK_BYTES = key("object-manager.chunk-bytes", "8388608",
       "objects move between nodes in chunks of this many bytes");
+  public static final Key GRPC_MAX_MESSAGE_BYTES = key("grpc.max-message-bytes", "67108864",
+      "largest gRPC message any JRay server or channel accepts (larger ones get RESOURCE_EXHAUSTED); never below"
+          + " object-manager.chunk-bytes + 1 MiB");
   public static final Key OBJECT_PULLS_IN_FLIGHT = key("object-manager.chunks-in-flight", "4",
       "chunk requests one pull keeps in flight");
   public static final Key DRIVER_CHECK_MS =
@@ -94,6 +99,17 @@ public final class JRayConfig {
   public static final Key JOB_CODE_CACHE_DIR = key("job.code-cache-dir", "",
       "where raylets keep the jobs' code they fetched from GCS; empty = <session>/packages");
   public static final Key LOG_LEVEL = key("log.level", "INFO", "log level of every JRay process");
+  // ---- observability (task events, DESIGN §13)
+  public static final Key TASK_EVENTS_ENABLED = key("task-events.enabled", "true",
+      "core workers report task state transitions to GCS (jray list tasks); false turns them off");
+  public static final Key TASK_EVENTS_BUFFER = key("task-events.buffer", "20000",
+      "task events a core worker buffers between sends to GCS; past it events are dropped and counted");
+  public static final Key TASK_EVENTS_BATCH = key("task-events.batch", "2000",
+      "a core worker sends its buffered task events at this many, or every task-events.flush-ms");
+  public static final Key TASK_EVENTS_FLUSH_MS = key("task-events.flush-ms", "1000",
+      "how often a core worker sends its buffered task events to GCS");
+  public static final Key GCS_TASK_EVENTS_MAX = key("gcs.task-events.max", "100000",
+      "tasks GCS keeps events of (in memory); past it the oldest task is dropped and counted per job");
 
   private static Key key(String name, String def, String meaning) {
     Key k = new Key(name, def, meaning);

@@ -141,7 +141,9 @@ public final class GcsClient implements AutoCloseable {
   // ---- nodes
 
   public void registerNode(NodeInfo node) {
-    write("RegisterNode", s -> s.registerNode(RegisterNodeRequest.newBuilder().setNode(node).build()));
+    // registering an alive node again changes nothing, so a call that ran out of time (a starved
+    // machine can take seconds to connect) is tried again, not given up
+    idempotentWrite("RegisterNode", s -> s.registerNode(RegisterNodeRequest.newBuilder().setNode(node).build()));
   }
 
   public void unregisterNode(NodeId node, String reason) {
@@ -377,6 +379,23 @@ public final class GcsClient implements AutoCloseable {
 
   // ---- raw stub
 
+  // ---- task events and task queries (state.proto's TaskEventService, on the same channel)
+
+  /** One batch of task events; a core worker sends it with no reconnect wait (events are best effort). */
+  public void addTaskEvents(io.jray.proto.AddTaskEventsRequest request) {
+    retry.call("AddTaskEvents", false, () -> taskEvents(callTimeoutMs).addTaskEvents(request));
+  }
+
+  /** The tasks GCS has events of that match the request's filters (the most recent {@code limit}). */
+  public io.jray.proto.GetTasksReply tasks(io.jray.proto.GetTasksRequest request) {
+    return retry.call("GetTasks", true, () -> taskEvents(callTimeoutMs).getTasks(request));
+  }
+
+  private io.jray.proto.TaskEventServiceGrpc.TaskEventServiceBlockingStub taskEvents(long timeoutMs) {
+    return io.jray.proto.TaskEventServiceGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMs,
+        TimeUnit.MILLISECONDS);
+  }
+
   /**
    * An asynchronous stub, without retries or deadline: for tests of GCS's own validation, which
    * must send what the typed methods above would never send (a malformed package upload).
@@ -391,6 +410,11 @@ public final class GcsClient implements AutoCloseable {
 
   private <T> T read(String rpc, long timeoutMs, Function<GcsServiceGrpc.GcsServiceBlockingStub, T> call) {
     return retry.call(rpc, true, () -> call.apply(stub(timeoutMs)));
+  }
+
+  /** A write that changes nothing when applied twice: retried after a deadline too, as a read is. */
+  private <T> T idempotentWrite(String rpc, Function<GcsServiceGrpc.GcsServiceBlockingStub, T> call) {
+    return read(rpc, call);
   }
 
   private <T> T write(String rpc, Function<GcsServiceGrpc.GcsServiceBlockingStub, T> call) {

@@ -4,6 +4,7 @@ import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.jray.common.config.JRayConfig;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -13,22 +14,29 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * How every JRay process makes its gRPC servers and channels: the token check on servers, the
- * token on channels, TLS when {@link TlsConfig} names files, and message limits large enough for
- * inline objects.
+ * token on channels, TLS when {@link TlsConfig} names files, and the message-size cap.
  *
  * <p>Handlers run on {@code directExecutor} by default: they never block, they only hop onto the
  * component's event loop (DESIGN §10, §11: twice the throughput of the default executor here).
  */
 public final class Rpc {
-  /** Objects travel inline until the shared-memory store takes the large ones. */
-  public static final int MAX_MESSAGE_BYTES = 1 << 30;
+  /**
+   * The largest message a server or channel takes (issue 12 §3): {@code grpc.max-message-bytes},
+   * and never less than an object chunk plus its framing, since chunks are the only large payloads.
+   * A larger message is refused by gRPC itself with RESOURCE_EXHAUSTED before any handler sees it.
+   */
+  public static int maxMessageBytes() {
+    long cap = JRayConfig.getLong(JRayConfig.GRPC_MAX_MESSAGE_BYTES);
+    long chunk = JRayConfig.getLong(JRayConfig.OBJECT_CHUNK_BYTES) + (1 << 20);
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(Math.max(cap, chunk), 1 << 20));
+  }
 
   private Rpc() {}
 
   public static Server startServer(String host, int port, String token, Executor executorOrNull,
       BindableService... services) throws IOException {
     NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .maxInboundMessageSize(maxMessageBytes())
         .permitKeepAliveTime(1, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true);
     if (executorOrNull == null) {
@@ -61,7 +69,7 @@ public final class Rpc {
       b.usePlaintext();
     }
     return b.directExecutor()
-        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .maxInboundMessageSize(maxMessageBytes())
         .keepAliveTime(10, TimeUnit.SECONDS)
         .intercept(new AuthClientInterceptor(token))
         .build();

@@ -47,6 +47,16 @@ public final class ClusterLauncher {
 
   public static Started startRaylet(SessionDir session, String name, String gcsAddress, NodeOptions node,
       boolean head) {
+    return startRaylet(session, name, gcsAddress, node, head, List.of());
+  }
+
+  /**
+   * A raylet started under {@code wrapper}, a command that execs into the JVM's command line: the
+   * tests run nodes in network namespaces of their own with {@code ip netns exec NS}. The workers
+   * it starts inherit what the wrapper set up.
+   */
+  public static Started startRaylet(SessionDir session, String name, String gcsAddress, NodeOptions node,
+      boolean head, List<String> wrapper) {
     Path ready = session.path().resolve("ready").resolve(name);
     List<String> args = new ArrayList<>(List.of("--gcs-address", gcsAddress, "--session-dir",
         session.path().toString(), "--ready-file", ready.toString(), "--name", name, "--host", node.host()));
@@ -73,7 +83,7 @@ public final class ClusterLauncher {
     if (!extra.isBlank()) {
       jvm.addAll(Arrays.asList(extra.trim().split("\\s+")));
     }
-    return launch(session, name, RAYLET_MAIN, jvm, args, ready, RAYLET_ENV);
+    return launch(session, name, wrapper, RAYLET_MAIN, jvm, args, ready, RAYLET_ENV);
   }
 
   /**
@@ -95,11 +105,11 @@ public final class ClusterLauncher {
 
   private static Started launch(SessionDir session, String name, String main, List<String> jvm, List<String> args,
       Path readyFile) {
-    return launch(session, name, main, jvm, args, readyFile, Map.of());
+    return launch(session, name, List.of(), main, jvm, args, readyFile, Map.of());
   }
 
-  private static Started launch(SessionDir session, String name, String main, List<String> jvm, List<String> args,
-      Path readyFile, Map<String, String> extraEnv) {
+  private static Started launch(SessionDir session, String name, List<String> wrapper, String main, List<String> jvm,
+      List<String> args, Path readyFile, Map<String, String> extraEnv) {
     try {
       Files.createDirectories(readyFile.getParent());
       Files.deleteIfExists(readyFile);
@@ -107,7 +117,7 @@ public final class ClusterLauncher {
       throw new IllegalStateException("cannot prepare " + readyFile + ": " + e.getMessage(), e);
     }
     Path out = session.logs().resolve(name + ".out");
-    Process p = JvmLauncher.launch(main, jvm, System.getProperty("java.class.path"), args, out,
+    Process p = JvmLauncher.launch(wrapper, main, jvm, System.getProperty("java.class.path"), args, out,
         env(session, extraEnv));
     PidFiles.write(session, name, p.pid());
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();

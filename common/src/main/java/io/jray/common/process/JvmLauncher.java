@@ -26,7 +26,16 @@ public final class JvmLauncher {
 
   public static Process launch(String mainClass, List<String> jvmOptions, String classpath, List<String> args,
       Path outputFile, Map<String, String> env) {
-    List<String> cmd = new ArrayList<>();
+    return launch(List.of(), mainClass, jvmOptions, classpath, args, outputFile, env);
+  }
+
+  /**
+   * As above, under {@code wrapper}: a command that runs the rest of the line and execs into it
+   * (such as {@code ip netns exec NS}, so that the JVM's pid is the started process's).
+   */
+  public static Process launch(List<String> wrapper, String mainClass, List<String> jvmOptions, String classpath,
+      List<String> args, Path outputFile, Map<String, String> env) {
+    List<String> cmd = new ArrayList<>(wrapper);
     cmd.add(javaBinary());
     cmd.addAll(BASE_FLAGS);
     cmd.addAll(JRayConfig.childJvmProperties());

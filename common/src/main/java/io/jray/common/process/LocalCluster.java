@@ -38,8 +38,16 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Adds a raylet (another node on this machine). */
   public ClusterLauncher.Started addNode(NodeOptions node) {
-    ClusterLauncher.Started r = ClusterLauncher.startRaylet(session, "raylet-" + (++nextRaylet), gcsAddress(), node,
-        false);
+    return addNode(node, gcsAddress(), List.of());
+  }
+
+  /**
+   * Adds a raylet that reaches GCS at {@code gcsAddress} and is started under {@code wrapper}
+   * (see {@link ClusterLauncher#startRaylet(SessionDir, String, String, NodeOptions, boolean, List)}).
+   */
+  public ClusterLauncher.Started addNode(NodeOptions node, String gcsAddress, List<String> wrapper) {
+    ClusterLauncher.Started r = ClusterLauncher.startRaylet(session, "raylet-" + (++nextRaylet), gcsAddress, node,
+        false, wrapper);
     raylets.add(r);
     return r;
   }

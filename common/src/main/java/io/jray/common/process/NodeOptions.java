@@ -30,6 +30,11 @@ public record NodeOptions(Double numCpus, Map<String, Double> resources, long ob
     return new NodeOptions(cpus, resources, objectStoreMemory, host, objectStoreDir, spillDir);
   }
 
+  /** The address other processes reach this node at (its raylet's {@code --host}). */
+  public NodeOptions withHost(String h) {
+    return new NodeOptions(numCpus, resources, objectStoreMemory, h, objectStoreDir, spillDir);
+  }
+
   public NodeOptions withResources(Map<String, Double> r) {
     return new NodeOptions(numCpus, r, objectStoreMemory, host, objectStoreDir, spillDir);
   }
