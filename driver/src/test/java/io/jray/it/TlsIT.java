@@ -9,6 +9,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.jray.api.JRay;
 import io.jray.api.ObjectRef;
+import io.jray.common.gcs.GcsClient;
 import io.jray.common.grpc.Rpc;
 import io.jray.common.grpc.TlsConfig;
 import io.jray.common.grpc.TlsFailure;
@@ -71,6 +72,13 @@ class TlsIT {
   @Test
   void aPlaintextClientIsRefused() {
     assertRefused(TlsConfig.PLAINTEXT);
+    // what a plaintext driver or CLI sees (this JVM's jray.tls.* were set only while the cluster started):
+    // the resets are recognised and reported with the fix, long before the reconnect timeout
+    try (GcsClient plain = new GcsClient("127.0.0.1:" + cluster.gcs().port(), cluster.token())
+        .withReconnectTimeout(Duration.ofMinutes(5))) {
+      assertThatThrownBy(plain::allNodes).isInstanceOf(StatusRuntimeException.class)
+          .hasMessageContaining("most likely runs TLS and this process does not").hasMessageContaining("JRAY_TLS_CERT");
+    }
   }
 
   @Test
