@@ -53,8 +53,18 @@ public final class TlsFailure {
         + hint + ".").withCause(e).asRuntimeException());
   }
 
-  /** {@code e} is a connection the peer accepted, then reset: what a TLS server does to a plaintext client. */
+  /**
+   * {@code e} is a connection the peer accepted, then closed or reset before any HTTP/2 answer: what
+   * a TLS server does to a plaintext client. grpc-java reports it as a reset when bytes were still
+   * unread, else as "Network closed for unknown reason" with no cause (the common case, seen with
+   * grpc-java 1.85 against a netty TLS server).
+   */
   public static boolean resetByPeer(StatusRuntimeException e) {
+    String d = e.getStatus().getDescription();
+    if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && d != null
+        && d.contains("Network closed for unknown reason")) {
+      return true;
+    }
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t.getMessage() != null && t.getMessage().contains("Connection reset by peer")) {
         return true;
