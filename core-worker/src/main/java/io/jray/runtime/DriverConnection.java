@@ -10,6 +10,7 @@ import io.jray.api.WorkerId;
 import io.jray.common.config.JRayConfig;
 import io.jray.common.gcs.GcsClient;
 import io.jray.common.gcs.GcsUnavailableException;
+import io.jray.common.grpc.TlsConfig;
 import io.jray.common.process.LocalCluster;
 import io.jray.common.process.NodeOptions;
 import io.jray.common.session.SessionDir;
@@ -58,10 +59,15 @@ final class DriverConnection {
     if (address == null || address.isBlank()) {
       Optional<SessionDir> latest = SessionDir.latest();
       Optional<String> latestAddress = latest.flatMap(SessionDir::gcsAddress);
+      // the cluster jray start left here may use TLS: talk to it the way its processes do
+      boolean adopted = TlsConfig.adoptUnlessSet(latest.flatMap(SessionDir::tls));
       if (latestAddress.isPresent() && reachable(latestAddress.get(), latest.get().token())) {
         address = latestAddress.get();
         token = tokenFor(address);
       } else {
+        if (adopted) {
+          TlsConfig.PLAINTEXT.setSystemProperties(); // a stale session's settings are not this driver's
+        }
         owned = LocalCluster.start(Path.of(JRayConfig.get(JRayConfig.SESSION_ROOT)), 0, NodeOptions.defaults(), false);
         address = owned.gcsAddress();
         token = owned.token();
@@ -69,6 +75,9 @@ final class DriverConnection {
             + owned.session() + ")");
       }
     } else {
+      String a = address;
+      TlsConfig.adoptUnlessSet(SessionDir.latest().filter(s -> s.gcsAddress().map(x -> sameAddress(x, a)).orElse(false))
+          .flatMap(SessionDir::tls));
       token = tokenFor(address);
     }
     try {

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,6 +44,9 @@ final class MicrobenchmarkCommand implements Callable<Integer> {
   @Option(names = "--object-store-memory", paramLabel = "BYTES", defaultValue = "4294967296",
       description = "object store of the local node (default ${DEFAULT-VALUE}: room for the 1 GiB objects)")
   long objectStoreMemory;
+
+  @Mixin
+  TlsOptions tlsOptions = new TlsOptions();
 
   @Option(names = "--task-events", paramLabel = "on|off|compare", defaultValue = "on", description = "task events"
       + " (jray list tasks) on or off for the local cluster; compare: run everything with them off, then on, on fresh"
@@ -106,6 +110,8 @@ final class MicrobenchmarkCommand implements Callable<Integer> {
     String gcsAddress;
     String token;
     Path logDir;
+    // a driver's own endpoint is on 127.0.0.1 (DriverConnection), so its certificate must name that
+    System.err.println("microbenchmark over " + tlsOptions.apply("127.0.0.1"));
     if (address == null) {
       NodeOptions node = new NodeOptions(numCpus, java.util.Map.of(), objectStoreMemory, "127.0.0.1");
       // workers make 1 GiB objects for the gigabyte metrics

@@ -2,6 +2,7 @@ package io.jray.cli;
 
 import io.jray.common.config.JRayConfig;
 import io.jray.common.grpc.AuthToken;
+import io.jray.common.grpc.TlsConfig;
 import io.jray.common.process.ClusterLauncher;
 import io.jray.common.process.NodeOptions;
 import io.jray.common.process.ResourceSpec;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -54,6 +56,9 @@ final class StartCommand implements Callable<Integer> {
       defaultValue = "127.0.0.1")
   String host;
 
+  @Mixin
+  TlsOptions tlsOptions = new TlsOptions();
+
   @Override
   public Integer call() {
     if (head == (address != null)) {
@@ -69,7 +74,9 @@ final class StartCommand implements Callable<Integer> {
         objectStoreDir, spillDir);
     Path root = Path.of(JRayConfig.get(JRayConfig.SESSION_ROOT));
     if (head) {
+      TlsConfig tls = tlsOptions.apply(host);
       SessionDir session = SessionDir.create(root, tokenOrNew(), true);
+      session.writeTls(tls);
       ClusterLauncher.Started gcs = ClusterLauncher.startSupervisedGcs(session,
           port != null ? port : JRayConfig.getInt(JRayConfig.GCS_PORT), gcsStorageDir);
       String gcsAddress = host + ":" + gcs.port();
@@ -88,6 +95,7 @@ final class StartCommand implements Callable<Integer> {
           : session.path().resolve("gcs-storage")));
       System.out.println("  raylet:            node " + raylet.ready().get("node_id") + " on port " + raylet.port()
           + " (pid " + raylet.pid() + ")");
+      System.out.println("  transport:         " + tls);
       System.out.println("  session directory: " + session.path() + "  (logs in " + session.logs() + ")");
       System.out.println();
       System.out.println("Connect a driver on this machine:  JRay.init()  (finds this cluster through "
@@ -99,13 +107,18 @@ final class StartCommand implements Callable<Integer> {
       return 0;
     }
     SessionDir session = sessionFor(address, root);
+    if (tlsOptions.cert == null && tlsOptions.key == null && tlsOptions.ca == null) {
+      TlsConfig.adoptUnlessSet(session.tls()); // a node joining a cluster started here talks the way it does
+    }
+    TlsConfig tls = tlsOptions.apply(host);
+    session.writeTls(tls);
     int n = 2;
     while (session.pids().resolve("raylet-" + n + ".pid").toFile().exists()) {
       n++;
     }
     ClusterLauncher.Started raylet = ClusterLauncher.startRaylet(session, "raylet-" + n, address, node, false);
     System.out.println("JRay node started: node " + raylet.ready().get("node_id") + " on port " + raylet.port()
-        + " (pid " + raylet.pid() + "), joined " + address + "; logs in " + session.logs());
+        + " (pid " + raylet.pid() + "), joined " + address + " over " + tls + "; logs in " + session.logs());
     return 0;
   }
 

@@ -1,5 +1,6 @@
 package io.jray.cli;
 
+import io.jray.common.grpc.TlsConfig;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,7 @@ final class SubmitCommand implements Callable<Integer> {
     ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
     pb.environment().put("JRAY_ADDRESS", t.address());
     pb.environment().put("JRAY_AUTH_TOKEN", t.token());
+    pb.environment().putAll(TlsConfig.fromConfig().environment());
     System.err.println("jray submit: running " + String.join(" ", command) + " against " + t.address());
     return pb.start().waitFor();
   }

@@ -33,6 +33,12 @@ public final class JRayConfig {
   public static final Key NODE_IP_ADDRESS = key("node-ip-address", "127.0.0.1",
       "address other processes reach a driver at (raylets: jray start --node-ip-address)");
   public static final Key AUTH_TOKEN = key("auth.token", "", "cluster token; default: the session's token file");
+  public static final Key TLS_CERT = key("tls.cert", "",
+      "PEM certificate (chain) this process presents; with tls.key turns TLS on for every server and channel");
+  public static final Key TLS_KEY = key("tls.key", "", "PEM PKCS#8 private key of tls.cert (unencrypted)");
+  public static final Key TLS_CA = key("tls.ca", "",
+      "PEM CA certificate(s): peers are verified against it and must present a certificate too (mutual TLS);"
+          + " empty = servers verified against the certificates in tls.cert, clients not asked for one");
   public static final Key GCS_RECONNECT_TIMEOUT_MS = key("gcs.reconnect-timeout-ms", "60000",
       "a call to GCS that finds it unreachable retries (100 ms backoff doubling to 2 s) this long, then fails");
   public static final Key GCS_WORKER_DEATHS_MAX = key("gcs.worker-deaths.max", "10000",

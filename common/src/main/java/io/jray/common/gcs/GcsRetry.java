@@ -2,6 +2,9 @@ package io.jray.common.gcs;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.jray.common.grpc.TlsConfig;
+import io.jray.common.grpc.TlsFailure;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +19,8 @@ import org.slf4j.LoggerFactory;
  *   <li>DEADLINE_EXCEEDED is retried only for reads: a write that timed out may have been applied,
  *       and applying it twice is not harmless for all of them (a job added twice).
  *   <li>Every other status is the answer, thrown at once and unchanged.
+ *   <li>A TLS mismatch (a failed handshake; or, for a plaintext client, connections reset as a TLS
+ *       server resets them) is thrown at once with the fix ({@link TlsFailure}).
  * </ul>
  *
  * Retries wait 100 ms, doubling to 2 s, and start while less than the reconnect timeout has passed
@@ -56,6 +61,7 @@ final class GcsRetry {
     long firstFailureMs = 0;
     long firstFailureNanos = 0;
     long backoffMs = FIRST_BACKOFF_MS;
+    int resets = 0;
     for (int attempts = 1; ; attempts++) {
       StatusRuntimeException failure;
       try {
@@ -71,6 +77,15 @@ final class GcsRetry {
       Status.Code code = failure.getStatus().getCode();
       if (code != Status.Code.UNAVAILABLE && !(read && code == Status.Code.DEADLINE_EXCEEDED)) {
         throw failure;
+      }
+      // a TLS mismatch is not an outage: no retry fixes it
+      Optional<StatusRuntimeException> tls = TlsFailure.explain(failure, "GCS at " + address);
+      if (tls.isPresent()) {
+        throw tls.get();
+      }
+      resets = TlsFailure.resetByPeer(failure) ? resets + 1 : 0;
+      if (resets == TlsFailure.RESETS_MEANING_TLS_PEER && !TlsConfig.fromConfig().enabled()) {
+        throw TlsFailure.plaintextToTlsPeer(failure, "GCS at " + address, resets);
       }
       if (attempts == 1) {
         firstFailureMs = System.currentTimeMillis();

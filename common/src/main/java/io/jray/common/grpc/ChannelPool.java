@@ -24,23 +24,26 @@ public final class ChannelPool implements AutoCloseable {
   private record Peer(ManagedChannel channel, ByteString node, ByteString worker) {}
 
   private final String token;
+  /** Fixed at construction: a driver's channels made later keep the settings it joined with. */
+  private final TlsConfig tls;
   private final ConcurrentHashMap<String, Peer> peers = new ConcurrentHashMap<>();
 
   public ChannelPool(String token) {
     this.token = token;
+    this.tls = TlsConfig.fromConfig();
   }
 
   /** The channel to {@code host:port}, a peer of unknown identity. */
   public ManagedChannel get(String host, int port) {
     return peers.computeIfAbsent(key(host, port),
-        k -> new Peer(Rpc.channel(host, port, token), ByteString.EMPTY, ByteString.EMPTY)).channel();
+        k -> new Peer(Rpc.channel(host, port, token, tls), ByteString.EMPTY, ByteString.EMPTY)).channel();
   }
 
   /** The channel to the process at {@code a}, remembering its node and worker ids (if set) to close it on their death. */
   public ManagedChannel get(Address a) {
     String k = key(a.getHost(), a.getPort());
     Peer p = peers.computeIfAbsent(k,
-        x -> new Peer(Rpc.channel(a.getHost(), a.getPort(), token), a.getNodeId(), a.getWorkerId()));
+        x -> new Peer(Rpc.channel(a.getHost(), a.getPort(), token, tls), a.getNodeId(), a.getWorkerId()));
     if (p.node().isEmpty() && !a.getNodeId().isEmpty()) {
       // first reached by bare host:port: learn who it is now, so that its death closes it
       peers.replace(k, p, new Peer(p.channel(), a.getNodeId(), a.getWorkerId()));

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * How every JRay process makes its gRPC servers and channels: the token check on servers, the
- * token on channels, and the message-size cap.
+ * token on channels, TLS when {@link TlsConfig} names files, and the message-size cap.
  *
  * <p>Handlers run on {@code directExecutor} by default: they never block, they only hop onto the
  * component's event loop (DESIGN §10, §11: twice the throughput of the default executor here).
@@ -44,6 +44,10 @@ public final class Rpc {
     } else {
       b.executor(executorOrNull);
     }
+    TlsConfig tls = TlsConfig.fromConfig();
+    if (tls.enabled()) {
+      b.sslContext(TlsMaterial.of(tls).serverContext());
+    }
     AuthServerInterceptor auth = new AuthServerInterceptor(token);
     for (BindableService s : services) {
       b.addService(ServerInterceptors.intercept(s, auth));
@@ -51,10 +55,20 @@ public final class Rpc {
     return b.build().start();
   }
 
+  /** A channel with the TLS settings of this process's configuration now ({@link TlsConfig#fromConfig}). */
   public static ManagedChannel channel(String host, int port, String token) {
-    return NettyChannelBuilder.forAddress(host, port)
-        .usePlaintext()
-        .directExecutor()
+    return channel(host, port, token, TlsConfig.fromConfig());
+  }
+
+  /** A channel with the given TLS settings (a client that keeps the settings it was made with). */
+  public static ManagedChannel channel(String host, int port, String token, TlsConfig tls) {
+    NettyChannelBuilder b = NettyChannelBuilder.forAddress(host, port);
+    if (tls.enabled()) {
+      b.sslContext(TlsMaterial.of(tls).clientContext());
+    } else {
+      b.usePlaintext();
+    }
+    return b.directExecutor()
         .maxInboundMessageSize(maxMessageBytes())
         .keepAliveTime(10, TimeUnit.SECONDS)
         .intercept(new AuthClientInterceptor(token))

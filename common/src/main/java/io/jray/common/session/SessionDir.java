@@ -1,6 +1,7 @@
 package io.jray.common.session;
 
 import io.jray.common.config.JRayConfig;
+import io.jray.common.grpc.TlsConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -107,6 +108,26 @@ public final class SessionDir {
 
   public void writeGcsAddress(String address) {
     write("gcs_address", address);
+  }
+
+  /** The TLS files the session's processes were started with, if any (paths only: no secret is copied). */
+  public Optional<TlsConfig> tls() {
+    return read("tls").map(text -> {
+      java.util.Map<String, Path> files = new java.util.HashMap<>();
+      for (String line : text.split("\n")) {
+        int eq = line.indexOf('=');
+        if (eq > 0) {
+          files.put(line.substring(0, eq).trim(), Path.of(line.substring(eq + 1).trim()));
+        }
+      }
+      return new TlsConfig(files.get("cert"), files.get("key"), files.get("ca"));
+    });
+  }
+
+  public void writeTls(TlsConfig tls) {
+    if (tls.enabled()) {
+      write("tls", "cert=" + tls.cert() + "\nkey=" + tls.key() + (tls.mutual() ? "\nca=" + tls.ca() : "") + "\n");
+    }
   }
 
   public Optional<String> read(String name) {
