@@ -14,7 +14,9 @@ import io.jray.common.grpc.AuthClientInterceptor;
 import io.jray.common.grpc.Rpc;
 import io.jray.common.process.NodeOptions;
 import io.jray.proto.*;
+import java.time.Duration;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -124,7 +126,11 @@ class AuthAndValidationIT {
   @Test
   void malformedRayletRequestsAreRejectedAndChangeNothing() {
     var stub = NodeManagerServiceGrpc.newBlockingStub(raylet);
-    GetNodeStatsReply before = stub.getNodeStats(GetNodeStatsRequest.getDefaultInstance());
+    // Another test's task may still hold its lease (the driver keeps an idle lease briefly): compare
+    // from a quiet node, or that lease's return would look like a change made by the bad requests.
+    GetNodeStatsReply before = Awaitility.await().atMost(Duration.ofSeconds(30))
+        .until(() -> stub.getNodeStats(GetNodeStatsRequest.getDefaultInstance()),
+            s -> s.getAvailableResourcesMap().equals(s.getTotalResourcesMap()));
     assertStatus(() -> stub.returnWorker(ReturnWorkerRequest.newBuilder()
         .setLeaseId(ByteString.copyFrom(new byte[16])).build()), Status.Code.NOT_FOUND, "no active lease");
     assertStatus(() -> stub.returnWorker(ReturnWorkerRequest.getDefaultInstance()), Status.Code.INVALID_ARGUMENT,

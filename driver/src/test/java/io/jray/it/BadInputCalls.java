@@ -56,6 +56,35 @@ final class BadInputCalls {
     assertThat(s.getDescription()).as("its message").contains(messagePart);
   }
 
+  /** Requests and replies as raw bytes: for calls a generated stub cannot make. */
+  static final io.grpc.MethodDescriptor.Marshaller<byte[]> BYTES = new io.grpc.MethodDescriptor.Marshaller<>() {
+    @Override
+    public java.io.InputStream stream(byte[] value) {
+      return new java.io.ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(java.io.InputStream in) {
+      try {
+        return in.readAllBytes();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  };
+
+  /**
+   * The status of {@code method} called with {@code bytes} as its request, whatever they are (a
+   * client built from other .proto files, or garbage): unary calls get one message and a
+   * half-close, streaming calls the same.
+   */
+  static Status rawCall(ManagedChannel ch, io.grpc.MethodDescriptor<?, ?> method, byte[] bytes) {
+    io.grpc.MethodDescriptor<byte[], byte[]> raw = method.toBuilder(BYTES, BYTES)
+        .setType(io.grpc.MethodDescriptor.MethodType.UNARY).build();
+    return statusOf(() -> io.grpc.stub.ClientCalls.blockingUnaryCall(ch, raw,
+        io.grpc.CallOptions.DEFAULT.withDeadlineAfter(DEADLINE_SECONDS, java.util.concurrent.TimeUnit.SECONDS), bytes));
+  }
+
   /** What a streaming call ended with, and the replies before that. */
   record Ended<R>(Status status, List<R> replies) {}
 

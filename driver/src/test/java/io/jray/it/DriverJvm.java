@@ -18,9 +18,15 @@ final class DriverJvm {
   private DriverJvm() {}
 
   static Process start(String address, String token, String mainClass, String... args) throws Exception {
+    return startWithHeap("256m", address, token, mainClass, args);
+  }
+
+  /** As above, with a heap of {@code heap} (an -Xmx value). */
+  static Process startWithHeap(String heap, String address, String token, String mainClass, String... args)
+      throws Exception {
     List<String> cmd = new ArrayList<>(List.of(JvmLauncher.javaBinary()));
     cmd.addAll(JvmLauncher.BASE_FLAGS);
-    cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), mainClass));
+    cmd.addAll(List.of("-Xmx" + heap, "-cp", System.getProperty("java.class.path"), mainClass));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("JRAY_ADDRESS", address);
@@ -30,7 +36,13 @@ final class DriverJvm {
 
   /** Runs {@code mainClass} until it prints its {@code READY} line; its later output is drained. */
   static Ready untilReady(String address, String token, String mainClass, String... args) throws Exception {
-    Process p = start(address, token, mainClass, args);
+    return untilReadyWithHeap("256m", address, token, mainClass, args);
+  }
+
+  /** As above, with a heap of {@code heap}. */
+  static Ready untilReadyWithHeap(String heap, String address, String token, String mainClass, String... args)
+      throws Exception {
+    Process p = startWithHeap(heap, address, token, mainClass, args);
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     StringBuilder seen = new StringBuilder();
     String line;

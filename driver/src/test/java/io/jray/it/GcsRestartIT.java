@@ -155,6 +155,13 @@ class GcsRestartIT {
           .extracting(n -> ProtoIds.nodeId(n.getNodeId()).hex())
           .containsExactlyInAnyOrder(ClusterExtension.nodeHex(cluster.raylet(0)),
               ClusterExtension.nodeHex(cluster.raylet(1)));
+      // and as a person sees it (the driver's connection set the token property the CLI reads)
+      String status = CliRunner.inProcess("status", "--address", cluster.gcsAddress());
+      assertThat(status).contains("GCS: incarnation " + (incarnation + 1) + ", last restarted");
+      for (int i = 0; i < 2; i++) {
+        String line = ClusterExtension.nodeHex(cluster.raylet(i)) + "  ALIVE";
+        assertThat(status.split(java.util.regex.Pattern.quote(line), -1)).as(status).hasSize(2);
+      }
       // this test's job (the class's earlier tests had drivers of their own in this JVM, now finished)
       ByteString job = gcs.allJobs().stream().filter(j -> j.getDriverPid() == ProcessHandle.current().pid())
           .filter(j -> j.getState() == JobInfo.State.RUNNING).map(JobInfo::getJobId).reduce((a, b) -> {

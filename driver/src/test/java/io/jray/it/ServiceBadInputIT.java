@@ -403,6 +403,31 @@ class ServiceBadInputIT {
   }
 
   @Test
+  void bytesThatAreNoValidMessageGetInvalidArgumentNamingTheMethodOnEveryServer() {
+    // a start-group tag never closed, and a length that runs past the end: both fail to parse
+    ManagedChannel worker = BadInputCalls.channel(aWorker().getPort(), cluster.token());
+    for (byte[] garbage : List.of(new byte[] {0x0b}, new byte[] {0x0a, 0x7f, 1})) {
+      for (var target : List.of(Map.entry(gcs, GcsServiceGrpc.getKvPutMethod()),
+          Map.entry(gcs, GcsServiceGrpc.getSubscribeMethod()),
+          Map.entry(raylet, NodeManagerServiceGrpc.getRequestWorkerLeaseMethod()),
+          Map.entry(raylet, ObjectStoreServiceGrpc.getSealMethod()),
+          Map.entry(driver, CoreWorkerServiceGrpc.getGetObjectMethod()),
+          Map.entry(worker, CoreWorkerServiceGrpc.getPushTasksMethod()))) {
+        Status s = BadInputCalls.rawCall(target.getKey(), target.getValue(), garbage);
+        assertThat(s.getCode()).as("%s: %s", target.getValue().getFullMethodName(), s)
+            .isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(s.getDescription()).contains(target.getValue().getFullMethodName())
+            .contains("is not a valid message");
+      }
+    }
+    worker.shutdownNow();
+    // and the servers still answer well-formed calls
+    assertThat(gcsStub(gcs).kvGet(KvGetRequest.newBuilder().setKey("never-written").build()).getFound()).isFalse();
+    assertThat(nodeStub(raylet).getNodeStats(GetNodeStatsRequest.getDefaultInstance()).getNodeId()).isNotEmpty();
+    assertThat(JRay.task(TestTasks::increment, 1).remote().get(Duration.ofMinutes(1))).isEqualTo(2);
+  }
+
+  @Test
   void oversizedMessagesAreRefusedByEveryServerBeforeAnyHandler() {
     ByteString big = random((64 << 20) + 1, 16);
     String key = "oversized-probe";

@@ -67,7 +67,7 @@ class SpillingIT {
     StoreStats before = stats();
     byte[] tooBig = new byte[(int) STORE + (1 << 20)];
     assertThatThrownBy(() -> JRay.put(tooBig)).isInstanceOf(ObjectStoreFullException.class)
-        .hasMessageContaining("is larger than the object store (" + STORE + " bytes)")
+        .hasMessageContaining("capacity " + STORE + " bytes, less than the object alone")
         .hasMessageContaining("--object-store-memory");
     assertThat(stats().getObjectCount()).isEqualTo(before.getObjectCount());
     byte[] ok = TestTasks.bytes(1 << 20, 1);

@@ -50,7 +50,7 @@ public final class Rpc {
     }
     AuthServerInterceptor auth = new AuthServerInterceptor(token);
     for (BindableService s : services) {
-      b.addService(ServerInterceptors.intercept(s, auth));
+      b.addService(ServerInterceptors.intercept(RequestParsing.checked(s.bindService()), auth));
     }
     return b.build().start();
   }
