@@ -114,6 +114,8 @@ public final class CoreWorker implements JRayRuntime {
   private final java.util.concurrent.ExecutorService actorEvents = Executors.newThreadPerTaskExecutor(
       Thread.ofVirtual().name("actor-events-", 0).factory());
   private IdleCollector idleCollector;
+  /** This process's Prometheus endpoint; null when {@code metrics.enabled} is false or it could not listen. */
+  private io.jray.common.metrics.MetricsServer metrics;
   /** Task transitions on their way to GCS; null when {@code task-events.enabled} is false. */
   private TaskEventBuffer taskEvents;
   private volatile boolean shutDown;
@@ -164,6 +166,9 @@ public final class CoreWorker implements JRayRuntime {
     tasks = new TaskManager(table, refs, stored, submitterLoop, recovery);
     taskEvents = TaskEventBuffer.startIfEnabled(ProtoIds.bytes(jobId), self, () -> gcs);
     tasks.reportTo(taskEvents);
+    metrics = io.jray.common.metrics.MetricsServer.startIfEnabled(host, token, (driver ? "driver " : "worker ")
+        + workerId);
+    CoreWorkerMetrics.publish(tasks::size, () -> recovery.reexecutions());
     reader = new ObjectReader(table, fetcher, stored, refs, new BlockedNotice(channels, raylet, workerId, task),
         recovery, self);
     futures = new ObjectFutures(reader, decoders);
@@ -374,6 +379,12 @@ public final class CoreWorker implements JRayRuntime {
   }
 
   /** How many tasks this owner ran again to remake lost objects. */
+  /** The port of this process's metrics endpoint (on its host), or 0 when it serves none. */
+  int metricsPort() {
+    io.jray.common.metrics.MetricsServer m = metrics;
+    return m == null ? 0 : m.port();
+  }
+
   public long reexecutions() {
     return recovery.reexecutions();
   }
@@ -589,6 +600,9 @@ public final class CoreWorker implements JRayRuntime {
     }
     if (server != null) {
       server.shutdownNow();
+    }
+    if (metrics != null) {
+      metrics.close();
     }
     borrowReleaser.shutdownNow();
     fetcher.close();

@@ -198,7 +198,8 @@ final class DriverConnection {
     var rayletChannel = io.jray.common.grpc.Rpc.channel(local.getHost(), local.getRayletPort(), token);
     try {
       cw.attachStore(NodeManagerServiceGrpc.newBlockingStub(rayletChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .registerDriver(RegisterDriverRequest.newBuilder().setJobId(jobBytes).setPid(pid).setAddress(self).build())
+          .registerDriver(RegisterDriverRequest.newBuilder().setJobId(jobBytes).setPid(pid).setAddress(self)
+              .setMetricsPort(cw.metricsPort()).build())
           .getStore());
     } finally {
       rayletChannel.shutdownNow();

@@ -49,7 +49,7 @@ public final class WorkerMain {
     var registered = NodeManagerServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
         .registerWorker(RegisterWorkerRequest.newBuilder().setWorkerId(ProtoIds.bytes(workerId))
             .setPort(self.getPort()).setPid(ProcessHandle.current().pid()).setJobId(ProtoIds.bytes(jobId))
-            .build());
+            .setMetricsPort(cw.metricsPort()).build());
     ch.shutdownNow();
     cw.attachStore(registered.getStore());
     // never closed: the worker lives as long as its JVM

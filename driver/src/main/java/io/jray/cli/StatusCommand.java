@@ -59,6 +59,10 @@ final class StatusCommand implements Callable<Integer> {
               + info.getNodesAwaited() + " nodes resynced" + (info.getInGrace() ? ", restart grace running" : "") + ")")
           + ", storage " + info.getStorageDir() + " (sync " + info.getStorageSync().toLowerCase(java.util.Locale.ROOT)
           + ")");
+      System.out.println(info.getHttpPort() > 0
+          ? "GCS HTTP: http://" + t.address().replaceFirst(":\\d+$", "") + ":" + info.getHttpPort()
+              + "/metrics and /api/prometheus_sd (Authorization: Bearer <cluster token>)"
+          : "GCS HTTP: none (metrics off, or its port could not be bound: see the GCS log)");
       long alive = nodes.stream().filter(n -> n.getState() == NodeInfo.State.ALIVE).count();
       System.out.println("Nodes: " + alive + " alive, " + (nodes.size() - alive) + " dead");
       Map<String, Integer> pending = new TreeMap<>();

@@ -27,4 +27,9 @@ public final class StateTasks {
     Thread.sleep(5);
     return i * i;
   }
+
+  /** Counted by MetricsIT's jray_tasks; no other test runs it. */
+  public static int cube(int i) {
+    return i * i * i;
+  }
 }

@@ -71,6 +71,11 @@ class TaskEventsIT {
           .addEvents(finished(job, 1, now).toBuilder().setTaskId(ByteString.copyFromUtf8("short"))).build();
       assertThatThrownBy(() -> gcs.addTaskEvents(bad)).isInstanceOfSatisfying(StatusRuntimeException.class,
           e -> assertThat(e.getStatus().getDescription()).contains("event 1: task_id must be 16 bytes"));
+      AddTaskEventsRequest both = AddTaskEventsRequest.newBuilder().setJobId(job).addEvents(finished(job, 2, now)
+          .toBuilder().addUpdates(io.jray.proto.StateUpdate.newBuilder().setState(TaskEvent.State.RUNNING)
+              .setTimeMs(now))).build();
+      assertThatThrownBy(() -> gcs.addTaskEvents(both)).isInstanceOfSatisfying(StatusRuntimeException.class,
+          e -> assertThat(e.getStatus().getDescription()).contains("event 0: give either state and time_ms or updates"));
       assertThatThrownBy(() -> gcs.tasks(GetTasksRequest.newBuilder().addFilters(StateFilter.newBuilder()
           .setKey("colour").setValue("red")).build())).isInstanceOfSatisfying(StatusRuntimeException.class,
           e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));

@@ -41,6 +41,8 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
   private final Incarnation incarnation;
   /** How long after a restart new subscribers are sent the deaths stored since it (they may have missed them). */
   private final long deathReplayMs;
+  /** GCS's HTTP server's port, set once it listens (0: none), for {@code jray status}. */
+  private volatile int httpPort;
 
   /** Most deaths one GetWorkerDeaths returns, and how many when the request names no limit. */
   static final int MAX_DEATHS_PER_CALL = 10_000;
@@ -81,6 +83,7 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
       checkNodeId(n.getNodeId());
       require(!n.getHost().isBlank(), "host is empty");
       require(n.getRayletPort() > 0 && n.getRayletPort() < 65536, "raylet_port must be 1..65535");
+      require(n.getMetricsPort() >= 0 && n.getMetricsPort() < 65536, "metrics_port must be 0..65535");
       checkAmounts("total_resources", n.getTotalResourcesMap());
       NodeInfo old = nodes.get(n.getNodeId());
       if (old != null && old.getState() == NodeInfo.State.DEAD) {
@@ -313,11 +316,15 @@ final class GcsRpcService extends GcsServiceGrpc.GcsServiceImplBase {
     });
   }
 
+  void httpPort(int port) {
+    httpPort = port;
+  }
+
   // ---- restart protocol ----
 
   @Override
   public void getGcsInfo(GetGcsInfoRequest req, StreamObserver<GcsInfo> reply) {
-    answer(loop, reply, incarnation::info);
+    answer(loop, reply, () -> incarnation.info().toBuilder().setHttpPort(httpPort).build());
   }
 
   @Override

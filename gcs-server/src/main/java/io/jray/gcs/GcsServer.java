@@ -6,6 +6,8 @@ import io.jray.common.proto.ProtoIds;
 import io.jray.proto.Address;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.jray.common.metrics.MetricsServer;
 import io.jray.common.concurrent.EventLoop;
 import io.jray.common.config.JRayConfig;
 import io.jray.common.grpc.Rpc;
@@ -44,13 +46,18 @@ final class GcsServer implements AutoCloseable {
   private final GcsStorage storage;
   private final Server server;
   private final EventLoop taskEventsLoop;
+  private final MetricsServer http;
 
-  private GcsServer(EventLoop loop, GcsStorage storage, Server server, EventLoop taskEventsLoop) {
+  private GcsServer(EventLoop loop, GcsStorage storage, Server server, EventLoop taskEventsLoop, MetricsServer http) {
     this.loop = loop;
     this.storage = storage;
     this.server = server;
     this.taskEventsLoop = taskEventsLoop;
+    this.http = http;
   }
+
+  /** What {@code gcs-loop} built: the service and the tables the HTTP side reads. */
+  private record Built(GcsRpcService service, NodeTable nodes, JobTable jobs, ActorTable actors, ChannelPool channels) {}
 
   /** Opens the storage, loads every table and serves on {@code host:port} (port 0: any free one). */
   static GcsServer start(String host, int port, Path storageDir, String token, Settings settings) throws Exception {
@@ -63,7 +70,7 @@ final class GcsServer implements AutoCloseable {
       throw e;
     }
     try {
-      CompletableFuture<GcsRpcService> built = new CompletableFuture<>();
+      CompletableFuture<Built> built = new CompletableFuture<>();
       loop.execute(() -> {
         try {
           Publisher publisher = new Publisher();
@@ -85,27 +92,44 @@ final class GcsServer implements AutoCloseable {
           actors[0].resume();
           HealthChecker health = new HealthChecker(loop, nodes, token, settings.healthPeriodMs(),
               settings.healthTimeoutMs(), settings.healthThreshold(), incarnation::holdsVerdicts);
-          built.complete(new GcsRpcService(loop, nodes, jobs, new InternalKv(storage),
+          built.complete(new Built(new GcsRpcService(loop, nodes, jobs, new InternalKv(storage),
               new WorkerDeathTable(storage, settings.workerDeathsMax()), publisher, health, resources,
               new PackageStore(storage, settings.jobCodeMaxBytes()), actors[0], incarnation,
-              3 * settings.restartGraceMs()));
+              3 * settings.restartGraceMs()), nodes, jobs, actorTable, channels));
         } catch (RuntimeException e) {
           built.completeExceptionally(e);
         }
       });
-      GcsRpcService service;
+      Built b;
       try {
-        service = built.get(30, TimeUnit.SECONDS);
+        b = built.get(30, TimeUnit.SECONDS);
       } catch (ExecutionException e) {
         throw e.getCause() instanceof Exception c ? c : e;
       }
       // task events have a loop of their own: their volume must not slow the control plane
       EventLoop eventsLoop = new EventLoop("task-events");
+      MetricsServer http = null;
       try {
-        TaskEventRpcService taskEvents = new TaskEventRpcService(eventsLoop, new TaskEventStore(
-            JRayConfig.getInt(JRayConfig.GCS_TASK_EVENTS_MAX)));
-        return new GcsServer(loop, storage, Rpc.startServer(host, port, token, null, service, taskEvents), eventsLoop);
+        TaskEventStore events = new TaskEventStore(JRayConfig.getInt(JRayConfig.GCS_TASK_EVENTS_MAX));
+        TaskEventRpcService taskEvents = new TaskEventRpcService(eventsLoop, events);
+        GcsMetrics.publish(loop, b.nodes(), b.jobs(), b.actors(), eventsLoop, events);
+        GcsMetrics.Timing timing = new GcsMetrics.Timing();
+        GcsRpcService service = b.service();
+        Server server = Rpc.startServer(host, port, token, null,
+            () -> ServerInterceptors.intercept(service, timing), taskEvents);
+        // the HTTP side is for looking: a node whose dashboard port is taken still serves gRPC
+        http = MetricsServer.startOrAnyPort(JRayConfig.get(JRayConfig.DASHBOARD_HOST),
+            JRayConfig.getInt(JRayConfig.DASHBOARD_PORT), token, "GCS");
+        if (http != null) {
+          PrometheusDiscovery discovery = new PrometheusDiscovery(loop, b.nodes(), b.channels(), http.port());
+          http.route("/api/prometheus_sd", discovery::handle);
+          service.httpPort(http.port());
+        }
+        return new GcsServer(loop, storage, server, eventsLoop, http);
       } catch (Exception | Error e) {
+        if (http != null) {
+          http.close();
+        }
         eventsLoop.close();
         throw e;
       }
@@ -119,6 +143,11 @@ final class GcsServer implements AutoCloseable {
     return server.getPort();
   }
 
+  /** The HTTP server's port (metrics, {@code /api/}), 0 when it has none. */
+  int httpPort() {
+    return http == null ? 0 : http.port();
+  }
+
   Path storageDir() {
     return storage.dir();
   }
@@ -130,6 +159,9 @@ final class GcsServer implements AutoCloseable {
   /** Stops serving, then closes the storage on the loop (handlers still queued there run first). */
   @Override
   public void close() throws InterruptedException {
+    if (http != null) {
+      http.close();
+    }
     server.shutdownNow();
     server.awaitTermination(10, TimeUnit.SECONDS);
     taskEventsLoop.close();

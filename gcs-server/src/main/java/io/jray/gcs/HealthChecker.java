@@ -81,6 +81,7 @@ final class HealthChecker {
       misses.remove(id);
       return;
     }
+    GcsMetrics.HEALTH_CHECK_FAILURES.inc();
     if (holdVerdicts.getAsBoolean()) {
       LOG.debug("node {} missed a health check during the restart grace: not counted", NodeTable.hex(id));
       return;

@@ -32,6 +32,8 @@ import java.util.List;
  */
 final class TaskEventRpcService extends TaskEventServiceGrpc.TaskEventServiceImplBase {
   static final int MAX_EVENTS_PER_BATCH = 100_000;
+  /** A task has six states; retries within one batch add a few more. */
+  static final int MAX_UPDATES_PER_EVENT = 64;
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 100_000;
   private final EventLoop loop;
@@ -77,11 +79,20 @@ final class TaskEventRpcService extends TaskEventServiceGrpc.TaskEventServiceImp
   private static void check(TaskEvent e, int i) {
     String at = "event " + i + ": ";
     checkId(e.getTaskId(), TaskId.SIZE, at + "task_id");
-    checkId(e.getJobId(), JobId.SIZE, at + "job_id");
-    require(e.getState() != TaskEvent.State.STATE_UNKNOWN && e.getState() != TaskEvent.State.UNRECOGNIZED,
-        at + "state must be one of PENDING_ARGS, SUBMITTED, RUNNING, FINISHED, FAILED, CANCELLED");
-    require(e.getTimeMs() > 0 && e.getTimeMs() < (1L << 47), at + "time_ms must be a time in ms since 1970, got "
-        + e.getTimeMs());
+    if (!e.getJobId().isEmpty()) {
+      checkId(e.getJobId(), JobId.SIZE, at + "job_id");
+    }
+    require(e.getUpdatesCount() <= MAX_UPDATES_PER_EVENT, at + "at most " + MAX_UPDATES_PER_EVENT
+        + " updates per event, got " + e.getUpdatesCount());
+    if (e.getUpdatesCount() == 0) {
+      checkTransition(e.getState(), e.getTimeMs(), at);
+    } else {
+      require(e.getState() == TaskEvent.State.STATE_UNKNOWN && e.getTimeMs() == 0,
+          at + "give either state and time_ms or updates, not both");
+      for (int u = 0; u < e.getUpdatesCount(); u++) {
+        checkTransition(e.getUpdates(u).getState(), e.getUpdates(u).getTimeMs(), at + "update " + u + ": ");
+      }
+    }
     require(e.getAttempt() >= 0, at + "attempt must be >= 0, got " + e.getAttempt());
     if (!e.getWorkerId().isEmpty() || !e.getNodeId().isEmpty()) {
       checkId(e.getWorkerId(), WorkerId.SIZE, at + "worker_id");
@@ -91,6 +102,12 @@ final class TaskEventRpcService extends TaskEventServiceGrpc.TaskEventServiceImp
       checkId(e.getParentTaskId(), TaskId.SIZE, at + "parent_task_id");
     }
     require(e.getName().length() <= 1024, at + "name is longer than 1024 characters");
+  }
+
+  private static void checkTransition(TaskEvent.State state, long timeMs, String at) {
+    require(state != TaskEvent.State.STATE_UNKNOWN && state != TaskEvent.State.UNRECOGNIZED,
+        at + "state must be one of PENDING_ARGS, SUBMITTED, RUNNING, FINISHED, FAILED, CANCELLED");
+    require(timeMs > 0 && timeMs < (1L << 47), at + "time_ms must be a time in ms since 1970, got " + timeMs);
   }
 
   private static void checkId(ByteString id, int size, String what) {

@@ -97,16 +97,17 @@ final class TaskEventStore {
     if (droppedAtSource > 0) {
       dropsOf(intern(job))[1] += droppedAtSource;
     }
+    ByteString batchJob = intern(job);
     for (TaskEvent e : events) {
-      apply(e);
+      apply(batchJob, e);
     }
   }
 
-  private void apply(TaskEvent e) {
+  private void apply(ByteString batchJob, TaskEvent e) {
     Record r = tasks.get(e.getTaskId());
     if (r == null) {
       r = new Record(e.getTaskId());
-      r.jobId = intern(e.getJobId());
+      r.jobId = e.getJobId().isEmpty() ? batchJob : intern(e.getJobId());
       tasks.put(r.taskId, r);
       if (tasks.size() > capacity) {
         Iterator<Record> oldest = tasks.values().iterator();
@@ -132,16 +133,25 @@ final class TaskEventStore {
       r.errorType = intern(e.getErrorType());
       r.errorMessage = e.getErrorMessage();
     }
-    boolean later = e.getTimeMs() > r.stateTimeMs
-        || (e.getTimeMs() == r.stateTimeMs && e.getState().getNumber() > r.state.getNumber());
-    if (isFinal(e.getState()) ? !isFinal(r.state) || later : !isFinal(r.state) && later) {
-      r.state = e.getState();
-      r.stateTimeMs = e.getTimeMs();
+    if (e.getUpdatesCount() == 0) {
+      transition(r, e.getState(), e.getTimeMs(), e.getAttempt());
+    } else {
+      for (int i = 0; i < e.getUpdatesCount(); i++) {
+        transition(r, e.getUpdates(i).getState(), e.getUpdates(i).getTimeMs(), e.getAttempt());
+      }
+    }
+  }
+
+  private static void transition(Record r, TaskEvent.State state, long timeMs, int attempt) {
+    boolean later = timeMs > r.stateTimeMs || (timeMs == r.stateTimeMs && state.getNumber() > r.state.getNumber());
+    if (isFinal(state) ? !isFinal(r.state) || later : !isFinal(r.state) && later) {
+      r.state = state;
+      r.stateTimeMs = timeMs;
     }
     if (r.events == r.history.length) {
       r.history = java.util.Arrays.copyOf(r.history, r.events * 2);
     }
-    r.history[r.events++] = (e.getTimeMs() << 16) | ((long) (e.getAttempt() & 0xff) << 8) | e.getState().getNumber();
+    r.history[r.events++] = (timeMs << 16) | ((long) (attempt & 0xff) << 8) | state.getNumber();
   }
 
   private long[] dropsOf(ByteString job) {

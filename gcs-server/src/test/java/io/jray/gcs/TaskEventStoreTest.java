@@ -44,6 +44,24 @@ class TaskEventStoreTest {
   }
 
   @Test
+  void anEventWithUpdatesAppliesEachTransitionAndTakesTheBatchsJob() {
+    TaskEventStore store = new TaskEventStore(10);
+    ByteString t = ProtoIds.bytes(TaskId.random());
+    TaskEvent coalesced = TaskEvent.newBuilder().setTaskId(t).setName("g").setAttempt(1)
+        .addUpdates(io.jray.proto.StateUpdate.newBuilder().setState(State.PENDING_ARGS).setTimeMs(200))
+        .addUpdates(io.jray.proto.StateUpdate.newBuilder().setState(State.SUBMITTED).setTimeMs(201))
+        .addUpdates(io.jray.proto.StateUpdate.newBuilder().setState(State.FINISHED).setTimeMs(204)).build();
+    store.add(JOB, List.of(coalesced), 0);
+    GetTasksReply r = store.query(List.of(StateFilter.parse("job_id=" + TaskEventStore.hex(JOB))), 10, true, false);
+    assertThat(r.getTasks(0).getState()).isEqualTo(State.FINISHED);
+    assertThat(r.getTasks(0).getAttempt()).isEqualTo(1);
+    assertThat(r.getTasks(0).getHistoryList()).extracting(h -> h.getState()).containsExactly(State.PENDING_ARGS,
+        State.SUBMITTED, State.FINISHED);
+    assertThat(r.getTasks(0).getStartTimeMs()).isEqualTo(200);
+    assertThat(r.getTasks(0).getEndTimeMs()).isEqualTo(204);
+  }
+
+  @Test
   void aRetryMovesANonFinalTaskBackAndFailureCarriesItsError() {
     TaskEventStore store = new TaskEventStore(10);
     ByteString t = ProtoIds.bytes(TaskId.random());

@@ -70,6 +70,7 @@ public final class ObjectStore implements AutoCloseable {
   private long spilledBytes;
   private long spillCount;
   private long restoreCount;
+  private long restoredBytes;
   private Predicate<ObjectOwner> ownerGone = o -> false;
 
   public ObjectStore(EventLoop loop, ArenaFile arena, Path spillDir, double spillThreshold) {
@@ -383,6 +384,7 @@ public final class ObjectStore implements AutoCloseable {
     o.offset = off;
     spilledBytes -= o.size;
     restoreCount++;
+    restoredBytes += o.size;
     LOG.debug("restored object {} ({} bytes)", o.id, o.size);
   }
 
@@ -436,7 +438,7 @@ public final class ObjectStore implements AutoCloseable {
     long unsealed = objects.values().stream().filter(o -> o.state == StoredObject.State.CREATED).count();
     return StoreStats.newBuilder().setArenaPath(arena.path().toString()).setCapacity(allocator.capacity())
         .setUsed(allocator.used()).setObjectCount(objects.size()).setSpilledBytes(spilledBytes)
-        .setSpilledObjects(spilledObjects).setSpillCount(spillCount).setRestoreCount(restoreCount)
+        .setSpilledObjects(spilledObjects).setSpillCount(spillCount).setRestoreCount(restoreCount).setRestoredBytes(restoredBytes)
         .setUnsealedObjects(unsealed).build();
   }
 

@@ -20,7 +20,7 @@ final class DriverWatch {
   private static final Logger LOG = LoggerFactory.getLogger(DriverWatch.class);
   private final GcsClient gcs;
   /** A connected driver; {@code worker} is null for a driver that did not send its address. */
-  private record Driver(JobId job, WorkerId worker, int port) {}
+  private record Driver(JobId job, WorkerId worker, int port, int metricsPort) {}
 
   private final Map<Long, Driver> drivers = new HashMap<>();
   private final java.util.function.Consumer<JobId> onDeath;
@@ -34,8 +34,8 @@ final class DriverWatch {
     loop.every(this::check, periodMs);
   }
 
-  void add(long pid, JobId job, WorkerId worker, int port) {
-    drivers.put(pid, new Driver(job, worker, port));
+  void add(long pid, JobId job, WorkerId worker, int port, int metricsPort) {
+    drivers.put(pid, new Driver(job, worker, port, metricsPort));
     LOG.info("driver pid {} (worker {}) of job {} connected", pid, worker, job);
   }
 
@@ -44,7 +44,8 @@ final class DriverWatch {
     java.util.List<io.jray.proto.WorkerStats> out = new java.util.ArrayList<>();
     drivers.forEach((pid, d) -> {
       io.jray.proto.WorkerStats.Builder b = io.jray.proto.WorkerStats.newBuilder().setPid(pid)
-          .setJobId(io.jray.common.proto.ProtoIds.bytes(d.job())).setState("DRIVER").setPort(d.port());
+          .setJobId(io.jray.common.proto.ProtoIds.bytes(d.job())).setState("DRIVER").setPort(d.port())
+          .setMetricsPort(d.metricsPort());
       if (d.worker() != null) {
         b.setWorkerId(io.jray.common.proto.ProtoIds.bytes(d.worker()));
       }

@@ -42,6 +42,8 @@ final class LeaseScheduler {
     /** Answered elsewhere or withdrawn: skipped, and dropped when it reaches the head of its queue. */
     private boolean cancelled;
     private boolean infeasibleNoticed;
+    /** When the request arrived (System.nanoTime()): jray_lease_grant_seconds measures from here. */
+    private final long arrivedNanos = System.nanoTime();
 
     private Pending(LeaseRequest request, LeaseReplies out) {
       this.request = request;
@@ -250,6 +252,7 @@ final class LeaseScheduler {
     leases.put(leaseId, lease);
     w.lease = lease;
     granted++;
+    RayletMetrics.LEASE_GRANT_SECONDS.observe((System.nanoTime() - p.arrivedNanos) / 1e9);
     Address worker = Address.newBuilder().setHost(node.host()).setPort(w.port)
         .setWorkerId(ProtoIds.bytes(w.id)).setNodeId(ProtoIds.bytes(node.nodeId())).build();
     if (!p.out.granted(leaseId, worker, w.pid())) {

@@ -119,8 +119,9 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
     answer(loop, reply, () -> {
       checkId(req.getWorkerId(), WorkerId.SIZE, "worker_id");
       require(req.getPort() > 0 && req.getPort() < 65536, "port must be 1..65535");
+      require(req.getMetricsPort() >= 0 && req.getMetricsPort() < 65536, "metrics_port must be 0..65535");
       WorkerId id = ProtoIds.workerId(req.getWorkerId());
-      if (!scheduler.pool().registered(id, req.getPort(), req.getPid())) {
+      if (!scheduler.pool().registered(id, req.getPort(), req.getPid(), req.getMetricsPort())) {
         throw notFound("worker " + id + " (pid " + req.getPid() + ") was not started by this raylet or registered already");
       }
       scheduler.dispatch();
@@ -141,8 +142,10 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
       ByteString worker = req.getAddress().getWorkerId();
       require(worker.isEmpty() || worker.size() == WorkerId.SIZE, "address.worker_id must be " + WorkerId.SIZE
           + " bytes, got " + worker.size());
+      require(req.getMetricsPort() >= 0 && req.getMetricsPort() < 65536, "metrics_port must be 0..65535");
       JobId job = ProtoIds.jobId(req.getJobId());
-      drivers.add(req.getPid(), job, worker.isEmpty() ? null : ProtoIds.workerId(worker), req.getAddress().getPort());
+      drivers.add(req.getPid(), job, worker.isEmpty() ? null : ProtoIds.workerId(worker), req.getAddress().getPort(),
+          req.getMetricsPort());
       scheduler.pool().prestartForDriver(job);
       return RegisterDriverReply.newBuilder().setNodeId(ProtoIds.bytes(node.nodeId()))
           .setStore(store.info).build();
@@ -161,11 +164,21 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
   @Override
   public void getNodeStats(GetNodeStatsRequest req, StreamObserver<GetNodeStatsReply> reply) {
     store.loop.execute(() -> {
-      StoreStats local = store.store.stats();
-      StoreStats storeStats = store.puller == null ? local : local.toBuilder()
-          .setPullCount(store.puller.pullCount()).setPulledBytes(store.puller.pulledBytes()).build();
+      StoreStats storeStats = storeStats();
       answer(loop, reply, () -> stats(storeStats));
     });
+  }
+
+  /** The node's stats as GetNodeStats answers them, read on the store's loop and then the raylet's (metrics). */
+  java.util.concurrent.CompletableFuture<GetNodeStatsReply> snapshot() {
+    return java.util.concurrent.CompletableFuture.supplyAsync(this::storeStats, store.loop)
+        .thenApplyAsync(this::stats, loop);
+  }
+
+  private StoreStats storeStats() {
+    StoreStats local = store.store.stats();
+    return store.puller == null ? local : local.toBuilder()
+        .setPullCount(store.puller.pullCount()).setPulledBytes(store.puller.pulledBytes()).build();
   }
 
   private GetNodeStatsReply stats(StoreStats storeStats) {
@@ -180,7 +193,7 @@ final class NodeManagerRpcService extends NodeManagerServiceGrpc.NodeManagerServ
     for (WorkerProcess w : scheduler.pool().all()) {
       String state = w.lease != null && w.lease.cpuReleased ? "BLOCKED" : w.state.name();
       b.addWorkers(WorkerStats.newBuilder().setWorkerId(ProtoIds.bytes(w.id)).setPid(w.pid())
-          .setJobId(ProtoIds.bytes(w.jobId)).setState(state).setPort(w.port));
+          .setJobId(ProtoIds.bytes(w.jobId)).setState(state).setPort(w.port).setMetricsPort(w.metricsPort));
     }
     b.addAllWorkers(drivers.stats()); // state DRIVER: the state API lists and asks them too
     return b.build();

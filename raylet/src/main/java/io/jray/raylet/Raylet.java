@@ -72,6 +72,8 @@ final class Raylet {
   private final LeaseScheduler scheduler;
   private final NodeManagerRpcService service;
   private volatile Server server;
+  /** The node's Prometheus endpoint; null when metrics are off or it could not listen. */
+  private volatile io.jray.common.metrics.MetricsServer metrics;
   /** Set in {@link #start} before the subscription that uses it. */
   private volatile GcsResync resync;
 
@@ -120,10 +122,14 @@ final class Raylet {
         new LogFileService(options.session().logs(), nodeId));
     server = s;
     node.bound(s.getPort());
+    RayletMetrics.publish(service);
+    io.jray.common.metrics.MetricsServer m = io.jray.common.metrics.MetricsServer.startIfEnabled(options.host(),
+        node.token(), "raylet " + options.name() + " of node " + nodeId);
+    metrics = m;
     NodeInfo registration = NodeInfo.newBuilder().setNodeId(ProtoIds.bytes(nodeId)).setHost(options.host())
         .setRayletPort(s.getPort()).putAllTotalResources(options.resources())
         .setSessionDir(options.session().path().toString()).setPid(ProcessHandle.current().pid())
-        .setIsHead(options.head()).build();
+        .setIsHead(options.head()).setMetricsPort(m == null ? 0 : m.port()).build();
     gcs.registerNode(registration);
     resync = new GcsResync(gcs, nodeId, () -> registration);
     ResourceReporter reporter = new ResourceReporter(node, scheduler, gcs,
@@ -193,6 +199,10 @@ final class Raylet {
     Server s = server;
     if (s != null) {
       s.shutdownNow();
+    }
+    io.jray.common.metrics.MetricsServer m = metrics;
+    if (m != null) {
+      m.close();
     }
     nodeStore.close();
     gcs.close();

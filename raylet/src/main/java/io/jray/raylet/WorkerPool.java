@@ -234,13 +234,14 @@ final class WorkerPool {
   }
 
   /** The worker's core worker is serving: it can take leases now. */
-  boolean registered(WorkerId id, int port, long pid) {
+  boolean registered(WorkerId id, int port, long pid, int metricsPort) {
     assert loop.inLoop();
     WorkerProcess w = workers.get(id);
     if (w == null || w.pid() != pid || w.state != WorkerProcess.State.STARTING) {
       return false;
     }
     w.port = port;
+    w.metricsPort = metricsPort;
     markIdle(w);
     LOG.info("worker {} (pid {}, job {}) registered on port {}", id, pid, w.jobId, port);
     return true;

@@ -19,6 +19,8 @@ final class WorkerProcess {
   boolean detachedActor;
   State state = State.STARTING;
   int port;
+  /** Its Prometheus endpoint on the node's address; 0: none. */
+  int metricsPort;
   long idleSinceMs;
   Lease lease;
   /** It declined the last request to exit because it owns objects: kept first from then on. */

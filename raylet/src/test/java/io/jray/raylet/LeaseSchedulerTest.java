@@ -112,7 +112,7 @@ class LeaseSchedulerTest {
         WorkerPool.Launch l = launches.get(i);
         WorkerProcess w = scheduler.pool().get(l.id());
         if (w != null && w.state == WorkerProcess.State.STARTING) {
-          scheduler.pool().registered(l.id(), 20_000 + i, processes.get(i).pid());
+          scheduler.pool().registered(l.id(), 20_000 + i, processes.get(i).pid(), 0);
           scheduler.dispatch();
         }
       }

@@ -120,6 +120,18 @@ public final class JRayConfig {
   public static final Key GCS_TASK_EVENTS_MAX = key("gcs.task-events.max", "100000",
       "tasks GCS keeps events of (in memory); past it the oldest task is dropped and counted per job");
 
+  // ---- metrics (Prometheus, DESIGN §13)
+  public static final Key METRICS_ENABLED = key("metrics.enabled", "true",
+      "every JRay process serves Prometheus metrics over HTTP (GCS lists them at /api/prometheus_sd); false: none");
+  public static final Key METRICS_PORT = key("metrics.port", "0",
+      "port of a process's metrics endpoint; 0 = any free port (GCS's /api/prometheus_sd lists the ports)");
+
+  public static final Key DASHBOARD_PORT = key("dashboard.port", "8265",
+      "port of GCS's HTTP server (/metrics, /api/prometheus_sd); when taken, GCS takes any free port and"
+          + " jray status shows it");
+  public static final Key DASHBOARD_HOST = key("dashboard.host", "0.0.0.0",
+      "address GCS's HTTP server listens on (127.0.0.1: this machine only)");
+
   private static Key key(String name, String def, String meaning) {
     Key k = new Key(name, def, meaning);
     KEYS.put(name, k);
