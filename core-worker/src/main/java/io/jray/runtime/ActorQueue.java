@@ -209,7 +209,7 @@ final class ActorQueue {
       }
       queued.pollFirst();
       inflight.put(t.taskId, t);
-      tasks.running(t);
+      tasks.running(t, address);
       if (batch == null) {
         batch = PushTaskRequest.newBuilder().setFirstSequenceNumber(first);
       }

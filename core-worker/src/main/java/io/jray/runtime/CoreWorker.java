@@ -183,7 +183,6 @@ public final class CoreWorker implements JRayRuntime {
       receiver = new TaskReceiver(workerId, reader, refs, stored, task, registered, this::executorIdle,
           c::cancelChildren, this::actorExited);
       TaskReceiver r = receiver;
-      r.reportStartsTo(taskEvents);
       idleCollector = new IdleCollector(borrowReleaser, refs::borrowedCount,
           () -> refs.borrowedCount() + refs.ownedCount(), r::idle);
     }

@@ -229,7 +229,7 @@ final class NormalTaskSubmitter implements TaskSubmitter {
       PushTaskRequest.Builder batch = null;
       while (w.inflight.size() < cap && !q.ready.isEmpty()) {
         PendingTask t = q.ready.poll();
-        if (!tasks.running(t)) {
+        if (!tasks.running(t, w.worker)) {
           continue; // cancelled a moment ago (its canceller is about to look here): it never goes out
         }
         if (batch == null) {

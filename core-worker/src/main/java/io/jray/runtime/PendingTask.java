@@ -63,6 +63,8 @@ final class PendingTask {
   java.util.function.Consumer<io.jray.proto.ErrorInfo> onFail;
   /** Where this task's transitions are reported (set by {@link TaskManager}); null: not reported. */
   TaskEventBuffer events;
+  /** Where a failure of this task is reported when its other transitions are not (past the rate); or null. */
+  TaskEventBuffer failuresTo;
 
   /** A normal task. */
   PendingTask(ByteString taskId, ObjectId returnId, String functionName, ByteString parentTaskId,
@@ -99,10 +101,19 @@ final class PendingTask {
 
   /** Moves to FAILED (or another state) with the error that caused it, reported with the transition. */
   boolean moveTo(TaskState next, io.jray.proto.ErrorInfo error) {
-    return advance(next, error) != null;
+    return advance(next, error, null) != null;
+  }
+
+  /** Moves to RUNNING as it is pushed to {@code worker}, whose worker and node the event names. */
+  boolean pushedTo(io.jray.proto.Address worker) {
+    return advance(TaskState.RUNNING, null, worker) != null;
   }
 
   private TaskState advance(TaskState next, io.jray.proto.ErrorInfo error) {
+    return advance(next, error, null);
+  }
+
+  private TaskState advance(TaskState next, io.jray.proto.ErrorInfo error, io.jray.proto.Address worker) {
     while (true) {
       TaskState now = state;
       if (now.isDone()) {
@@ -111,7 +122,9 @@ final class PendingTask {
       if (STATE.compareAndSet(this, now, next)) {
         TaskEventBuffer e = events;
         if (e != null) {
-          e.moved(this, next, error, next == TaskState.SUBMITTED && now == TaskState.RUNNING);
+          e.moved(this, next, error, next == TaskState.SUBMITTED && now == TaskState.RUNNING, worker);
+        } else if (next == TaskState.FAILED && failuresTo != null) {
+          failuresTo.failedUnrecorded(this, error);
         }
         return now;
       }

@@ -71,8 +71,12 @@ final class TaskManager {
     tasks.put(t.taskId, t);
     TaskEventBuffer e = events;
     if (e != null) {
-      t.events = e;
-      e.moved(t, TaskState.PENDING_ARGS, null, false);
+      if (e.admit()) {
+        t.events = e;
+        e.moved(t, TaskState.PENDING_ARGS, null, false, null);
+      } else {
+        t.failuresTo = e;
+      }
     }
   }
 
@@ -90,8 +94,8 @@ final class TaskManager {
    * It is being pushed to a worker (called under the submitter's monitor: one compare-and-set).
    * False if it was cancelled: it must not be pushed.
    */
-  boolean running(PendingTask t) {
-    return t.moveTo(TaskState.RUNNING);
+  boolean running(PendingTask t, io.jray.proto.Address worker) {
+    return t.pushedTo(worker);
   }
 
   /** The unfinished task with this id, or null (cancel, status). */

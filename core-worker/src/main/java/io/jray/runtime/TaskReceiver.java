@@ -158,8 +158,6 @@ final class TaskReceiver {
   private final Thread executor;
   private final Children children;
   private volatile boolean running;
-  /** Where this worker reports the tasks it starts (RUNNING, with its worker and node); null: not reported. */
-  private volatile TaskEventBuffer events;
   private final ByteString workerId;
   private final ObjectReader reader;
   private final ReferenceCounter refs;
@@ -451,16 +449,7 @@ final class TaskReceiver {
     }
   }
 
-  /** Reports each task this worker starts to {@code buffer} (set once at start). */
-  void reportStartsTo(TaskEventBuffer buffer) {
-    events = buffer;
-  }
-
   private TaskResult execute(TaskSpec spec) {
-    TaskEventBuffer reportTo = events;
-    if (reportTo != null) {
-      reportTo.started(spec.getTaskId(), spec.getAttempt());
-    }
     TaskId taskId = ProtoIds.taskId(spec.getTaskId());
     TaskResult.Builder r = TaskResult.newBuilder().setTaskId(spec.getTaskId()).setAttempt(spec.getAttempt())
         .setWorkerId(workerId);

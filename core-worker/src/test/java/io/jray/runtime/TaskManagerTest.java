@@ -33,6 +33,10 @@ import org.junit.jupiter.api.Test;
  */
 class TaskManagerTest {
   private static final ByteString PARENT = ProtoIds.bytes(TaskId.random());
+  /** The worker tasks are pushed to. */
+  private static final Address WORKER = Address.newBuilder().setHost("127.0.0.1").setPort(2)
+      .setWorkerId(ProtoIds.bytes(io.jray.api.WorkerId.random())).setNodeId(ProtoIds.bytes(io.jray.api.NodeId.random()))
+      .build();
   private static final Address SELF = Address.newBuilder().setHost("127.0.0.1").setPort(1)
       .setWorkerId(ProtoIds.bytes(WorkerId.random())).setNodeId(ProtoIds.bytes(NodeId.random())).build();
 
@@ -74,7 +78,7 @@ class TaskManagerTest {
   /** Like {@link #submitted}, then pushed to a worker and cancelled there. */
   private PendingTask cancelledWhileRunning(int maxRetries, boolean retryExceptions, List<ObjectRef<?>> keep) {
     PendingTask t = submitted(maxRetries, retryExceptions, keep);
-    assertThat(tasks.running(t)).isTrue();
+    assertThat(tasks.running(t, WORKER)).isTrue();
     assertThat(tasks.cancel(t)).isEqualTo(TaskState.RUNNING);
     return t;
   }
@@ -94,7 +98,7 @@ class TaskManagerTest {
     PendingTask t = submitted(3, false, keep);
     assertThat(tasks.get(ProtoIds.taskId(t.taskId))).isSameAs(t);
     assertThat(t.state()).isEqualTo(TaskState.SUBMITTED);
-    tasks.running(t);
+    tasks.running(t, WORKER);
     assertThat(tasks.countByState()).isEqualTo(Map.of(TaskState.RUNNING, 1));
 
     assertThat(tasks.onResult(t, value(t, new byte[] {7}))).isFalse();
@@ -128,10 +132,10 @@ class TaskManagerTest {
   void aDeadWorkerRetriesUntilTheBudgetIsSpentThenFailsWithWorkerCrashed() throws Exception {
     List<ObjectRef<?>> keep = new ArrayList<>();
     PendingTask t = submitted(1, false, keep);
-    tasks.running(t);
+    tasks.running(t, WORKER);
     assertThat(tasks.onWorkerDied(t, Status.UNAVAILABLE.withDescription("gone"))).isTrue();
     assertThat(t.state()).isEqualTo(TaskState.SUBMITTED);
-    tasks.running(t);
+    tasks.running(t, WORKER);
     assertThat(tasks.onWorkerDied(t, Status.UNAVAILABLE.withDescription("gone again"))).isFalse();
     ObjectValue v = table.get(t.returnId).get(1, TimeUnit.SECONDS);
     assertThat(v.error().getType()).isEqualTo(ErrorInfo.Type.WORKER_CRASHED);
@@ -184,7 +188,7 @@ class TaskManagerTest {
     assertThat(v.error().getMessage()).contains("T.f", ProtoIds.taskId(t.taskId).hex());
     assertThat(RemoteErrors.toException(v.error())).isInstanceOf(io.jray.api.exception.TaskCancelledException.class);
     assertThat(tasks.submitted(t)).isFalse();
-    assertThat(tasks.running(t)).isFalse();
+    assertThat(tasks.running(t, WORKER)).isFalse();
     assertThat(tasks.cancel(t)).as("a second cancel changes nothing").isNull();
   }
 
@@ -221,7 +225,7 @@ class TaskManagerTest {
     assertThat(errorTypeOf(table.get(late.returnId).get(1, TimeUnit.SECONDS))).isEqualTo(ErrorInfo.Type.TASK_CANCELLED);
 
     PendingTask done = submitted(0, false, keep);
-    tasks.running(done);
+    tasks.running(done, WORKER);
     tasks.onResult(done, value(done, new byte[] {4}));
     assertThat(tasks.cancel(done)).isNull();
     assertThat(done.state()).isEqualTo(TaskState.FINISHED);
@@ -238,7 +242,7 @@ class TaskManagerTest {
       int finished = 0;
       for (int i = 0; i < 2_000; i++) {
         PendingTask t = submitted(0, false, keep);
-        tasks.running(t);
+        tasks.running(t, WORKER);
         java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(2);
         var result = pool.submit(() -> {
           go.await();

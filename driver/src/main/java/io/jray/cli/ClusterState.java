@@ -133,6 +133,10 @@ final class ClusterState implements AutoCloseable {
         warnings.add(d.getDroppedAtSource() + " task events of job " + StateRows.hex(d.getJobId()) + " were dropped"
             + " by workers whose buffer was full or could not reach GCS (task-events.buffer)");
       }
+      if (d.getTasksNotRecorded() > 0) {
+        warnings.add(d.getTasksNotRecorded() + " tasks of job " + StateRows.hex(d.getJobId()) + " were not recorded:"
+            + " a process records at most task-events.max-rate tasks a second (their failures are still recorded)");
+      }
     }
     return r;
   }

@@ -49,8 +49,8 @@ final class MicrobenchmarkCommand implements Callable<Integer> {
   TlsOptions tlsOptions = new TlsOptions();
 
   @Option(names = "--task-events", paramLabel = "on|off|compare", defaultValue = "on", description = "task events"
-      + " (jray list tasks) on or off for the local cluster; compare: run everything with them off, then on, on fresh"
-      + " clusters, and print both (default ${DEFAULT-VALUE})")
+      + " (jray list tasks) on or off for the local cluster; compare: run everything on four fresh clusters, events"
+      + " off, on, on, off, and print each side's median over its runs (default ${DEFAULT-VALUE})")
   String taskEvents;
 
   /** The metric names, for the help text. */
@@ -67,7 +67,8 @@ final class MicrobenchmarkCommand implements Callable<Integer> {
     List<String> modes = switch (taskEvents) {
       case "on" -> List.of("true");
       case "off" -> List.of("false");
-      case "compare" -> List.of("false", "true");
+      // off, on, on, off: a machine that drifts (warming, a noisy neighbour) favours neither side
+      case "compare" -> List.of("false", "true", "true", "false");
       default -> throw new IllegalArgumentException("--task-events must be on, off or compare, got '" + taskEvents
           + "'");
     };
@@ -84,17 +85,39 @@ final class MicrobenchmarkCommand implements Callable<Integer> {
       print(all.get(0));
       return 0;
     }
-    System.out.println("task events off:");
-    print(all.get(0));
-    System.out.println("task events on:");
-    print(all.get(1));
+    List<Microbenchmark.Result> off = pooled(all, modes, "false", names);
+    List<Microbenchmark.Result> on = pooled(all, modes, "true", names);
+    System.out.println("task events off (clusters 1 and 4):");
+    print(off);
+    System.out.println("task events on (clusters 2 and 3):");
+    print(on);
     for (int i = 0; i < names.size(); i++) {
-      Microbenchmark.Result off = all.get(0).get(i);
-      Microbenchmark.Result on = all.get(1).get(i);
-      System.out.printf(java.util.Locale.ROOT, "%s: %+.1f%% with task events (median %.1f -> %.1f %s)%n", off.name(),
-          100.0 * (on.median() - off.median()) / off.median(), off.median(), on.median(), on.unit());
+      System.out.printf(java.util.Locale.ROOT, "%s: %+.1f%% with task events (median of %d runs each %.1f -> %.1f %s)%n",
+          off.get(i).name(), 100.0 * (on.get(i).median() - off.get(i).median()) / off.get(i).median(),
+          on.get(i).runs().size(), off.get(i).median(), on.get(i).median(), on.get(i).unit());
     }
     return 0;
+  }
+
+  /** Each metric's runs over every cluster started with {@code mode}, as one result. */
+  private static List<Microbenchmark.Result> pooled(List<List<Microbenchmark.Result>> all, List<String> modes,
+      String mode, List<String> names) {
+    List<Microbenchmark.Result> out = new java.util.ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      List<Double> runs = new java.util.ArrayList<>();
+      String name = null;
+      String unit = null;
+      for (int c = 0; c < modes.size(); c++) {
+        if (modes.get(c).equals(mode)) {
+          Microbenchmark.Result r = all.get(c).get(i);
+          runs.addAll(r.runs());
+          name = r.name();
+          unit = r.unit();
+        }
+      }
+      out.add(Microbenchmark.Result.of(name, unit, runs));
+    }
+    return out;
   }
 
   private void print(List<Microbenchmark.Result> results) {

@@ -32,4 +32,14 @@ public final class StateTasks {
   public static int cube(int i) {
     return i * i * i;
   }
+
+  /** TaskEventRateIT's many tiny tasks. */
+  public static int tiny(int i) {
+    return i + 1;
+  }
+
+  /** TaskEventRateIT's failures, past the rate. */
+  public static int failingPastTheRate(int i) {
+    throw new IllegalStateException("past the rate " + i);
+  }
 }

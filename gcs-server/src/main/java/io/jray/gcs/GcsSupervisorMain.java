@@ -1,6 +1,7 @@
 package io.jray.gcs;
 
 import io.jray.common.config.JRayConfig;
+import io.jray.common.process.ClusterLauncher;
 import io.jray.common.process.MainArgs;
 import io.jray.common.session.LogSetup;
 import io.jray.common.session.SessionDir;
@@ -26,7 +27,7 @@ public final class GcsSupervisorMain {
     int port = Integer.parseInt(args.get("port", JRayConfig.get(JRayConfig.GCS_PORT)));
     Path storage = Path.of(args.get("storage-dir", session.path().resolve("gcs-storage").toString()));
     GcsSupervisor supervisor = new GcsSupervisor(session, port, storage, Path.of(args.required("ready-file")),
-        List.of("-Xmx512m", "-XX:+UseSerialGC"), JRayConfig.getLong(JRayConfig.GCS_SUPERVISOR_MAX_BACKOFF_MS));
+        ClusterLauncher.gcsJvm(), JRayConfig.getLong(JRayConfig.GCS_SUPERVISOR_MAX_BACKOFF_MS));
     Thread main = Thread.currentThread();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       supervisor.stop(10_000);

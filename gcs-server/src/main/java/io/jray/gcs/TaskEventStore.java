@@ -68,7 +68,7 @@ final class TaskEventStore {
 
   private final int capacity;
   private final LinkedHashMap<ByteString, Record> tasks = new LinkedHashMap<>();
-  private final Map<ByteString, long[]> drops = new HashMap<>(); // job -> {evicted, dropped at source}
+  private final Map<ByteString, long[]> drops = new HashMap<>(); // job -> {evicted, dropped at source, not recorded}
   /** Shares the ByteStrings of job, node and worker ids and the names, repeated across many tasks. */
   private final Map<Object, Object> interned = new HashMap<>();
   private static final int MAX_INTERNED = 200_000;
@@ -94,8 +94,16 @@ final class TaskEventStore {
 
   /** One batch from one core worker of {@code job}, which dropped {@code droppedAtSource} events since its last. */
   void add(ByteString job, List<TaskEvent> events, long droppedAtSource) {
+    add(job, events, droppedAtSource, 0);
+  }
+
+  /** Also {@code notRecorded} tasks the worker did not record (past {@code task-events.max-rate}). */
+  void add(ByteString job, List<TaskEvent> events, long droppedAtSource, long notRecorded) {
     if (droppedAtSource > 0) {
       dropsOf(intern(job))[1] += droppedAtSource;
+    }
+    if (notRecorded > 0) {
+      dropsOf(intern(job))[2] += notRecorded;
     }
     ByteString batchJob = intern(job);
     for (TaskEvent e : events) {
@@ -118,10 +126,11 @@ final class TaskEventStore {
     }
     if (!e.getName().isEmpty()) {
       r.name = intern(e.getName());
-      r.parentTaskId = e.getParentTaskId();
+      // the tasks of one parent share its id, and those of one owner its address
+      r.parentTaskId = intern(e.getParentTaskId());
       r.actorCall = e.getActorCall();
       if (e.hasOwner()) {
-        r.owner = e.getOwner();
+        r.owner = intern(e.getOwner());
       }
     }
     if (!e.getWorkerId().isEmpty()) {
@@ -155,7 +164,7 @@ final class TaskEventStore {
   }
 
   private long[] dropsOf(ByteString job) {
-    return drops.computeIfAbsent(job, j -> new long[2]);
+    return drops.computeIfAbsent(job, j -> new long[3]);
   }
 
   @SuppressWarnings("unchecked")
@@ -226,7 +235,7 @@ final class TaskEventStore {
           .setState(TaskEvent.State.forNumber(Integer.parseInt(k.substring(cut + 1)))).setCount(n[0]));
     });
     drops.forEach((job, d) -> out.addDrops(TaskDrops.newBuilder().setJobId(job).setEvicted(d[0])
-        .setDroppedAtSource(d[1])));
+        .setDroppedAtSource(d[1]).setTasksNotRecorded(d[2])));
     return out.setMatched(matched).build();
   }
 

