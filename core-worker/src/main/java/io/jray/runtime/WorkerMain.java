@@ -31,7 +31,19 @@ public final class WorkerMain {
 
   private WorkerMain() {}
 
-  public static void main(String[] argv) throws Exception {
+  public static void main(String[] argv) {
+    try {
+      run(argv);
+    } catch (Throwable t) {
+      // a worker that cannot start (its raylet gone while it registered, ...) must not linger: its
+      // servers' threads would keep the JVM up with nobody to stop it
+      LOG.error("worker failed to start; exiting: {}", t.toString(), t);
+      System.err.println("worker failed to start: " + t);
+      Runtime.getRuntime().halt(1);
+    }
+  }
+
+  private static void run(String[] argv) throws Exception {
     MainArgs args = MainArgs.parse(argv);
     SessionDir session = SessionDir.open(Path.of(args.required("session-dir")));
     WorkerId workerId = WorkerId.fromHex(args.required("worker-id"));

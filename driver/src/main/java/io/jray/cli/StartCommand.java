@@ -34,6 +34,14 @@ final class StartCommand implements Callable<Integer> {
           + " an earlier head to keep its jobs, detached actors and KV")
   Path gcsStorageDir;
 
+  @Option(names = "--dashboard-port", description = "port of the dashboard, its /api/ and GCS's /metrics, for --head"
+      + " (default: jray.dashboard.port, 8265; taken: any free port, which jray status shows)")
+  Integer dashboardPort;
+
+  @Option(names = "--dashboard-host", description = "address the dashboard listens on, for --head (default:"
+      + " jray.dashboard.host, 0.0.0.0; 127.0.0.1: this machine only)")
+  String dashboardHost;
+
   @Option(names = "--num-cpus", description = "CPUs this node offers (default: the core count)")
   Double numCpus;
 
@@ -52,17 +60,41 @@ final class StartCommand implements Callable<Integer> {
       description = "where objects spill to (default: <session>/spill/<node>)")
   String spillDir;
 
-  @Option(names = "--node-ip-address", description = "address other processes reach this node at (default ${DEFAULT-VALUE})",
-      defaultValue = "127.0.0.1")
+  @Option(names = "--node-ip-address", description = "address other processes reach this node at (default"
+      + " 127.0.0.1; with --block in a container, the container's own address)")
   String host;
+
+  @Option(names = "--block", description = "stay in the foreground until SIGTERM or Ctrl-C, then stop this node's"
+      + " processes (for containers); exits non-zero if one of them dies")
+  boolean block;
 
   @Mixin
   TlsOptions tlsOptions = new TlsOptions();
 
+  private static String dashboardUrl(String gcsAddress, SessionDir session) {
+    try (io.jray.common.gcs.GcsClient gcs = new io.jray.common.gcs.GcsClient(gcsAddress, session.token())) {
+      int http = gcs.gcsInfo().getHttpPort();
+      return http > 0 ? "http://" + gcsAddress.substring(0, gcsAddress.lastIndexOf(':')) + ":" + http + "/"
+          : "none (metrics.enabled=false, or its port could not be bound: see logs/gcs.log)";
+    } catch (RuntimeException e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
+  }
+
   @Override
   public Integer call() {
+    if (host == null) {
+      host = block ? ContainerAddress.defaultFor() : "127.0.0.1";
+    }
     if (head == (address != null)) {
       throw new IllegalArgumentException("give exactly one of --head or --address HOST:PORT");
+    }
+    if ((dashboardPort != null || dashboardHost != null) && !head) {
+      throw new IllegalArgumentException("--dashboard-port and --dashboard-host are for --head only: GCS serves the"
+          + " dashboard");
+    }
+    if (dashboardPort != null && (dashboardPort < 0 || dashboardPort > 65535)) {
+      throw new IllegalArgumentException("--dashboard-port must be 0..65535, got " + dashboardPort);
     }
     if (gcsStorageDir != null && !head) {
       throw new IllegalArgumentException("--gcs-storage-dir is for --head only: the GCS runs on the head node");
@@ -75,6 +107,13 @@ final class StartCommand implements Callable<Integer> {
     Path root = Path.of(JRayConfig.get(JRayConfig.SESSION_ROOT));
     if (head) {
       TlsConfig tls = tlsOptions.apply(host);
+      // the GCS JVM (and its restarts) gets these as -Djray.* properties
+      if (dashboardPort != null) {
+        System.setProperty(JRayConfig.DASHBOARD_PORT.propertyName(), dashboardPort.toString());
+      }
+      if (dashboardHost != null) {
+        System.setProperty(JRayConfig.DASHBOARD_HOST.propertyName(), dashboardHost);
+      }
       SessionDir session = SessionDir.create(root, tokenOrNew(), true);
       session.writeTls(tls);
       ClusterLauncher.Started gcs = ClusterLauncher.startSupervisedGcs(session,
@@ -96,6 +135,8 @@ final class StartCommand implements Callable<Integer> {
       System.out.println("  raylet:            node " + raylet.ready().get("node_id") + " on port " + raylet.port()
           + " (pid " + raylet.pid() + ")");
       System.out.println("  transport:         " + tls);
+      System.out.println("  dashboard:         " + dashboardUrl(gcsAddress, session) + " (open it once as"
+          + " /?token=TOKEN, the token in " + session.path().resolve("token") + ")");
       System.out.println("  session directory: " + session.path() + "  (logs in " + session.logs() + ")");
       System.out.println();
       System.out.println("Connect a driver on this machine:  JRay.init()  (finds this cluster through "
@@ -104,6 +145,11 @@ final class StartCommand implements Callable<Integer> {
       System.out.println("Add a node:   bin/jray start --address " + gcsAddress
           + "   (other machines: JRAY_AUTH_TOKEN=$(cat " + session.path().resolve("token") + "))");
       System.out.println("Status:       bin/jray status        Stop: bin/jray stop");
+      if (block) {
+        // raylet first (its workers follow), then the supervisor, which stops GCS for good
+        return new ForegroundNode(java.util.List.of(raylet.process().toHandle(), gcs.process().toHandle()))
+            .blockUntilStopped();
+      }
       return 0;
     }
     SessionDir session = sessionFor(address, root);
@@ -119,6 +165,9 @@ final class StartCommand implements Callable<Integer> {
     ClusterLauncher.Started raylet = ClusterLauncher.startRaylet(session, "raylet-" + n, address, node, false);
     System.out.println("JRay node started: node " + raylet.ready().get("node_id") + " on port " + raylet.port()
         + " (pid " + raylet.pid() + "), joined " + address + " over " + tls + "; logs in " + session.logs());
+    if (block) {
+      return new ForegroundNode(java.util.List.of(raylet.process().toHandle())).blockUntilStopped();
+    }
     return 0;
   }
 

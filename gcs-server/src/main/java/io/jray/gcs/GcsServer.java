@@ -57,7 +57,8 @@ final class GcsServer implements AutoCloseable {
   }
 
   /** What {@code gcs-loop} built: the service and the tables the HTTP side reads. */
-  private record Built(GcsRpcService service, NodeTable nodes, JobTable jobs, ActorTable actors, ChannelPool channels) {}
+  private record Built(GcsRpcService service, NodeTable nodes, JobTable jobs, ActorTable actors, ChannelPool channels,
+      Incarnation incarnation) {}
 
   /** Opens the storage, loads every table and serves on {@code host:port} (port 0: any free one). */
   static GcsServer start(String host, int port, Path storageDir, String token, Settings settings) throws Exception {
@@ -95,7 +96,7 @@ final class GcsServer implements AutoCloseable {
           built.complete(new Built(new GcsRpcService(loop, nodes, jobs, new InternalKv(storage),
               new WorkerDeathTable(storage, settings.workerDeathsMax()), publisher, health, resources,
               new PackageStore(storage, settings.jobCodeMaxBytes()), actors[0], incarnation,
-              3 * settings.restartGraceMs()), nodes, jobs, actorTable, channels));
+              3 * settings.restartGraceMs()), nodes, jobs, actorTable, channels, incarnation));
         } catch (RuntimeException e) {
           built.completeExceptionally(e);
         }
@@ -123,6 +124,9 @@ final class GcsServer implements AutoCloseable {
         if (http != null) {
           PrometheusDiscovery discovery = new PrometheusDiscovery(loop, b.nodes(), b.channels(), http.port());
           http.route("/api/prometheus_sd", discovery::handle);
+          new DashboardApi(loop, b.nodes(), b.jobs(), b.actors(), eventsLoop, events, b.channels(), b.incarnation())
+              .routeOn(http);
+          new DashboardPage().routeOn(http);
           service.httpPort(http.port());
         }
         return new GcsServer(loop, storage, server, eventsLoop, http);

@@ -95,7 +95,17 @@ public final class MetricsServer implements AutoCloseable {
     http.setExecutor(executor);
     MetricsServer m = new MetricsServer(http, executor, token);
     m.route("/metrics", MetricsServer::writeMetrics);
-    http.start();
+    // the JDK's dispatcher thread takes its daemon flag from the thread that starts it: started
+    // from a daemon, an endpoint never keeps a process alive that should exit (a worker whose
+    // raylet died while it registered did, here)
+    Thread starter = Thread.ofPlatform().daemon().name("metrics-http-start").start(http::start);
+    try {
+      starter.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      http.stop(0);
+      throw new IOException("interrupted while starting the metrics endpoint", e);
+    }
     return m;
   }
 
@@ -110,15 +120,32 @@ public final class MetricsServer implements AutoCloseable {
     return http.getAddress().getPort();
   }
 
-  /** Serves {@code path} (and below it) to callers with the token; others get 401. */
+  /** The cookie a browser keeps the token in once a page was opened with {@code ?token=}. */
+  public static final String COOKIE = "jray_token";
+
+  /**
+   * Serves {@code path} (and below it) to callers with the token (the bearer header, or the
+   * cookie a browser got from {@code ?token=}); others get 401.
+   */
   public void route(String path, HttpHandler handler) {
     http.createContext(path, exchange -> {
       try (exchange) {
+        String fromQuery = queryToken(exchange);
+        if (fromQuery != null && matches(fromQuery)) {
+          // a link with the token: keep it in a cookie and take it out of the address bar and history
+          exchange.getResponseHeaders().add("Set-Cookie", COOKIE + "=" + fromQuery
+              + "; Path=/; HttpOnly; SameSite=Strict");
+          exchange.getResponseHeaders().set("Location", withoutToken(exchange));
+          reply(exchange, 303, "text/plain; charset=utf-8", "303: token kept in a cookie\n"
+              .getBytes(StandardCharsets.UTF_8));
+          return;
+        }
         if (!authorized(exchange)) {
           exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"jray\"");
           reply(exchange, 401, "text/plain; charset=utf-8", ("401: JRay endpoints need the cluster token:"
               + " send the header 'Authorization: Bearer TOKEN' (the token is in the session directory's"
-              + " file token, e.g. /tmp/jray/session_latest/token)\n").getBytes(StandardCharsets.UTF_8));
+              + " file token, e.g. /tmp/jray/session_latest/token); in a browser, open the page once with"
+              + " ?token=TOKEN\n").getBytes(StandardCharsets.UTF_8));
           return;
         }
         if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
@@ -134,10 +161,46 @@ public final class MetricsServer implements AutoCloseable {
 
   private boolean authorized(HttpExchange exchange) {
     String h = exchange.getRequestHeaders().getFirst("Authorization");
-    if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return false;
+    if (h != null && h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return matches(h.substring(7).trim());
     }
-    return MessageDigest.isEqual(token, h.substring(7).trim().getBytes(StandardCharsets.UTF_8));
+    for (String cookies : exchange.getRequestHeaders().getOrDefault("Cookie", java.util.List.of())) {
+      for (String c : cookies.split(";")) {
+        String kv = c.trim();
+        if (kv.startsWith(COOKIE + "=")) {
+          return matches(kv.substring(COOKIE.length() + 1));
+        }
+      }
+    }
+    return false;
+  }
+
+  private boolean matches(String presented) {
+    return MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String queryToken(HttpExchange exchange) {
+    String q = exchange.getRequestURI().getRawQuery();
+    if (q == null) {
+      return null;
+    }
+    for (String pair : q.split("&")) {
+      if (pair.startsWith("token=")) {
+        return java.net.URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8);
+      }
+    }
+    return null;
+  }
+
+  private static String withoutToken(HttpExchange exchange) {
+    String q = exchange.getRequestURI().getRawQuery();
+    StringBuilder rest = new StringBuilder();
+    for (String pair : q.split("&")) {
+      if (!pair.startsWith("token=") && !pair.isEmpty()) {
+        rest.append(rest.isEmpty() ? "?" : "&").append(pair);
+      }
+    }
+    return exchange.getRequestURI().getRawPath() + rest;
   }
 
   private static void writeMetrics(HttpExchange exchange) throws IOException {
