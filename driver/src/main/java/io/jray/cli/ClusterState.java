@@ -16,7 +16,6 @@ import io.jray.proto.NodeInfo;
 import io.jray.proto.NodeManagerServiceGrpc;
 import io.jray.proto.OwnedObject;
 import io.jray.proto.OwnerStateServiceGrpc;
-import io.jray.proto.TaskDrops;
 import io.jray.proto.TaskInfo;
 import io.jray.proto.WorkerStats;
 import java.time.Duration;
@@ -124,20 +123,7 @@ final class ClusterState implements AutoCloseable {
     GetTasksRequest.Builder b = GetTasksRequest.newBuilder().setLimit(limit).setDetail(detail).setCountsOnly(countsOnly);
     filters.forEach(f -> b.addFilters(f.toProto()));
     GetTasksReply r = ask(g -> g.tasks(b.build()));
-    for (TaskDrops d : r.getDropsList()) {
-      if (d.getEvicted() > 0) {
-        warnings.add("GCS dropped the oldest " + d.getEvicted() + " tasks of job " + StateRows.hex(d.getJobId())
-            + " (it keeps " + r.getCapacity() + " tasks: gcs.task-events.max)");
-      }
-      if (d.getDroppedAtSource() > 0) {
-        warnings.add(d.getDroppedAtSource() + " task events of job " + StateRows.hex(d.getJobId()) + " were dropped"
-            + " by workers whose buffer was full or could not reach GCS (task-events.buffer)");
-      }
-      if (d.getTasksNotRecorded() > 0) {
-        warnings.add(d.getTasksNotRecorded() + " tasks of job " + StateRows.hex(d.getJobId()) + " were not recorded:"
-            + " a process records at most task-events.max-rate tasks a second (their failures are still recorded)");
-      }
-    }
+    warnings.addAll(io.jray.common.state.TaskDropWarnings.of(r));
     return r;
   }
 

@@ -21,7 +21,6 @@ import io.jray.proto.NodeManagerServiceGrpc;
 import io.jray.proto.ReadLogReply;
 import io.jray.proto.ReadLogRequest;
 import io.jray.proto.TaskCount;
-import io.jray.proto.TaskDrops;
 import io.jray.proto.TaskInfo;
 import io.jray.proto.WorkerStats;
 import java.io.IOException;
@@ -267,7 +266,7 @@ final class DashboardApi {
     out.put("tasks", taskStates);
     out.put("tasks_stored", t.getStored());
     out.put("tasks_capacity", t.getCapacity());
-    drops(t, warnings);
+    warnings.addAll(io.jray.common.state.TaskDropWarnings.of(t));
     out.put("warnings", warnings);
     return out;
   }
@@ -287,23 +286,6 @@ final class DashboardApi {
     Map<String, Long> m = new TreeMap<>();
     rows.forEach(r -> m.merge(state.apply(r), 1L, Long::sum));
     return m;
-  }
-
-  private static void drops(GetTasksReply t, List<String> warnings) {
-    for (TaskDrops d : t.getDropsList()) {
-      String job = StateRows.hex(d.getJobId());
-      if (d.getEvicted() > 0) {
-        warnings.add("GCS dropped the oldest " + d.getEvicted() + " tasks of job " + job + " (it keeps "
-            + t.getCapacity() + ": gcs.task-events.max)");
-      }
-      if (d.getDroppedAtSource() > 0) {
-        warnings.add(d.getDroppedAtSource() + " task events of job " + job + " were dropped by workers"
-            + " (task-events.buffer)");
-      }
-      if (d.getTasksNotRecorded() > 0) {
-        warnings.add(d.getTasksNotRecorded() + " tasks of job " + job + " were not recorded (task-events.max-rate)");
-      }
-    }
   }
 
   private Object nodes(Query q) throws Exception {
@@ -344,7 +326,7 @@ final class DashboardApi {
       page.add(StateRows.task(recent.get(i), detail));
     }
     List<String> warnings = new ArrayList<>();
-    drops(r, warnings);
+    warnings.addAll(io.jray.common.state.TaskDropWarnings.of(r));
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("total", r.getMatched());
     out.put("offset", offset);
