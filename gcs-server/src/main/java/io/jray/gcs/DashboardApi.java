@@ -9,7 +9,6 @@ import io.jray.common.state.StateFilter;
 import io.jray.common.state.StateRows;
 import io.jray.proto.ActorInfo;
 import io.jray.proto.GetNodeStatsReply;
-import io.jray.proto.GetNodeStatsRequest;
 import io.jray.proto.GetTasksReply;
 import io.jray.proto.JobInfo;
 import io.jray.proto.ListLogsReply;
@@ -17,7 +16,6 @@ import io.jray.proto.ListLogsRequest;
 import io.jray.proto.LogFile;
 import io.jray.proto.NodeInfo;
 import io.jray.proto.NodeLogServiceGrpc;
-import io.jray.proto.NodeManagerServiceGrpc;
 import io.jray.proto.ReadLogReply;
 import io.jray.proto.ReadLogRequest;
 import io.jray.proto.TaskCount;
@@ -32,8 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -62,10 +58,8 @@ final class DashboardApi {
   private final EventLoop eventsLoop;
   private final TaskEventStore events;
   private final ChannelPool channels;
+  private final NodeStatsPoll poll;
   private final Incarnation incarnation;
-  /** Raylet calls of one request run side by side, each on a virtual thread of its own. */
-  private final ExecutorService calls = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("dashboard-call-", 0)
-      .factory());
 
   DashboardApi(EventLoop loop, NodeTable nodes, JobTable jobs, ActorTable actors, EventLoop eventsLoop,
       TaskEventStore events, ChannelPool channels, Incarnation incarnation) {
@@ -76,6 +70,7 @@ final class DashboardApi {
     this.eventsLoop = eventsLoop;
     this.events = events;
     this.channels = channels;
+    this.poll = new NodeStatsPoll(channels);
     this.incarnation = incarnation;
   }
 
@@ -204,21 +199,12 @@ final class DashboardApi {
 
   /** Every ALIVE node's stats, asked in parallel; those that do not answer are named in {@code warnings}. */
   private Map<NodeInfo, GetNodeStatsReply> nodeStats(List<NodeInfo> alive, List<String> warnings) {
-    Map<NodeInfo, CompletableFuture<GetNodeStatsReply>> asked = new LinkedHashMap<>();
-    for (NodeInfo n : alive) {
-      asked.put(n, CompletableFuture.supplyAsync(() -> NodeManagerServiceGrpc.newBlockingStub(channels.get(n.getHost(),
-          n.getRayletPort())).withDeadlineAfter(STEP_SECONDS, TimeUnit.SECONDS)
-          .getNodeStats(GetNodeStatsRequest.getDefaultInstance()), calls));
+    List<NodeInfo> unanswered = new ArrayList<>();
+    Map<NodeInfo, GetNodeStatsReply> out = poll.ask(alive, unanswered);
+    for (NodeInfo n : unanswered) {
+      warnings.add("node " + NodeTable.hex(n.getNodeId()) + " (" + n.getHost() + ":" + n.getRayletPort()
+          + ") did not answer: its resources, store and workers are missing");
     }
-    Map<NodeInfo, GetNodeStatsReply> out = new LinkedHashMap<>();
-    asked.forEach((n, f) -> {
-      try {
-        out.put(n, f.get(STEP_SECONDS + 1, TimeUnit.SECONDS));
-      } catch (Exception e) {
-        warnings.add("node " + NodeTable.hex(n.getNodeId()) + " (" + n.getHost() + ":" + n.getRayletPort()
-            + ") did not answer: its resources, store and workers are missing");
-      }
-    });
     return out;
   }
 

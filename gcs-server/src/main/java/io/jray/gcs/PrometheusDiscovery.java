@@ -6,9 +6,7 @@ import io.jray.common.grpc.ChannelPool;
 import io.jray.common.metrics.MetricsServer;
 import io.jray.common.state.JsonText;
 import io.jray.proto.GetNodeStatsReply;
-import io.jray.proto.GetNodeStatsRequest;
 import io.jray.proto.NodeInfo;
-import io.jray.proto.NodeManagerServiceGrpc;
 import io.jray.proto.WorkerStats;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,13 +31,13 @@ final class PrometheusDiscovery {
 
   private final EventLoop loop;
   private final NodeTable nodes;
-  private final ChannelPool channels;
+  private final NodeStatsPoll poll;
   private final int httpPort;
 
   PrometheusDiscovery(EventLoop loop, NodeTable nodes, ChannelPool channels, int httpPort) {
     this.loop = loop;
     this.nodes = nodes;
-    this.channels = channels;
+    this.poll = new NodeStatsPoll(channels);
     this.httpPort = httpPort;
   }
 
@@ -66,30 +64,30 @@ final class PrometheusDiscovery {
       LOG.warn("prometheus_sd lists GCS only: the node table did not answer ({})", e.toString());
       return out;
     }
+    List<NodeInfo> silent = new ArrayList<>();
+    Map<NodeInfo, GetNodeStatsReply> stats = poll.ask(alive, silent);
     for (NodeInfo n : alive) {
       String node = NodeTable.hex(n.getNodeId());
       if (n.getMetricsPort() > 0) {
         out.add(group(List.of(n.getHost() + ":" + n.getMetricsPort()), "raylet", node));
       }
-      try {
-        GetNodeStatsReply stats = NodeManagerServiceGrpc.newBlockingStub(channels.get(n.getHost(), n.getRayletPort()))
-            .withDeadlineAfter(2, TimeUnit.SECONDS).getNodeStats(GetNodeStatsRequest.getDefaultInstance());
-        List<String> workers = new ArrayList<>();
-        List<String> drivers = new ArrayList<>();
-        for (WorkerStats w : stats.getWorkersList()) {
-          if (w.getMetricsPort() > 0) {
-            ("DRIVER".equals(w.getState()) ? drivers : workers).add(n.getHost() + ":" + w.getMetricsPort());
-          }
-        }
-        if (!workers.isEmpty()) {
-          out.add(group(workers, "worker", node));
-        }
-        if (!drivers.isEmpty()) {
-          out.add(group(drivers, "driver", node));
-        }
-      } catch (RuntimeException e) {
+      GetNodeStatsReply s = stats.get(n);
+      if (s == null) {
         unanswered.add(node);
-        LOG.debug("prometheus_sd: node {} did not list its workers: {}", node, e.toString());
+        continue;
+      }
+      List<String> workers = new ArrayList<>();
+      List<String> drivers = new ArrayList<>();
+      for (WorkerStats w : s.getWorkersList()) {
+        if (w.getMetricsPort() > 0) {
+          ("DRIVER".equals(w.getState()) ? drivers : workers).add(n.getHost() + ":" + w.getMetricsPort());
+        }
+      }
+      if (!workers.isEmpty()) {
+        out.add(group(workers, "worker", node));
+      }
+      if (!drivers.isEmpty()) {
+        out.add(group(drivers, "driver", node));
       }
     }
     return out;

@@ -31,13 +31,16 @@ public final class ClusterLauncher {
    */
   public static List<String> gcsJvm() {
     List<String> jvm = new ArrayList<>(List.of("-Xmx768m", "-Xmn320m", "-XX:+UseSerialGC"));
-    String extra = JRayConfig.get(JRayConfig.GCS_JVM_OPTIONS);
-    if (!extra.isBlank()) {
-      jvm.addAll(Arrays.asList(extra.trim().split("\\s+")));
-    }
+    jvm.addAll(extraOptions(JRayConfig.GCS_JVM_OPTIONS));
     return jvm;
   }
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+  /** The extra JVM options a {@code *.jvm-options} key holds (space separated), none when blank. */
+  private static List<String> extraOptions(JRayConfig.Key key) {
+    String extra = JRayConfig.get(key).trim();
+    return extra.isEmpty() ? List.of() : Arrays.asList(extra.split("\\s+"));
+  }
 
   private ClusterLauncher() {}
 
@@ -115,10 +118,7 @@ public final class ClusterLauncher {
       args.add("--head");
     }
     List<String> jvm = new ArrayList<>(List.of("-Xmx" + JRayConfig.get(JRayConfig.RAYLET_HEAP), "-XX:+UseSerialGC"));
-    String extra = JRayConfig.get(JRayConfig.RAYLET_JVM_OPTIONS);
-    if (!extra.isBlank()) {
-      jvm.addAll(Arrays.asList(extra.trim().split("\\s+")));
-    }
+    jvm.addAll(extraOptions(JRayConfig.RAYLET_JVM_OPTIONS));
     return launch(session, name, wrapper, RAYLET_MAIN, jvm, args, ready, RAYLET_ENV);
   }
 
