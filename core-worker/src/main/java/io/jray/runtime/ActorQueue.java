@@ -81,6 +81,14 @@ final class ActorQueue {
   private final java.util.Set<ByteString> mine = new java.util.HashSet<>();
   @GuardedBy("this")
   private long nextSequence;
+  /**
+   * Calls taken for the stream while earlier ones were still unanswered on it: sent in one
+   * message with the next reply (or before a cancel), not one message each. Null when none.
+   */
+  @GuardedBy("this")
+  private PushTaskRequest.Builder held;
+  @GuardedBy("this")
+  private int heldCount;
   /** Why GCS could not place the actor yet, as last logged. */
   @GuardedBy("this")
   private String pendingReason = "";
@@ -167,6 +175,7 @@ final class ActorQueue {
     synchronized (this) {
       if (inflight.get(t.taskId) == t) {
         ActorStream s = stream;
+        sendHeld(out); // the call may be among them: the cancel must follow it on the stream
         if (s != null) {
           PushTaskRequest c = PushTaskRequest.newBuilder().addCancels(io.jray.proto.CancelPushedTask.newBuilder()
               .setTaskId(t.taskId).setRecursive(recursive)).build();
@@ -196,8 +205,6 @@ final class ActorQueue {
     if (stream == null) {
       connect(out);
     }
-    PushTaskRequest.Builder batch = null;
-    long first = nextSequence;
     while (!queued.isEmpty()) {
       PendingTask t = queued.peekFirst();
       if (t.state().isDone()) {
@@ -210,17 +217,37 @@ final class ActorQueue {
       queued.pollFirst();
       inflight.put(t.taskId, t);
       tasks.running(t, address);
-      if (batch == null) {
-        batch = PushTaskRequest.newBuilder().setFirstSequenceNumber(first);
+      if (held == null) {
+        held = PushTaskRequest.newBuilder().setFirstSequenceNumber(nextSequence);
       }
-      batch.addTasks(t.specForAttempt());
+      held.addTasks(t.specForAttempt());
+      heldCount++;
       nextSequence++;
     }
-    if (batch != null) {
-      ActorStream s = stream;
-      PushTaskRequest built = batch.build();
+    if (inflight.size() <= heldCount) {
+      sendHeld(out); // nothing on the wire: a lone call waits for nothing
+    }
+  }
+
+  /** Sends the held calls, if any, on the current stream, as one message. */
+  @GuardedBy("this")
+  private void sendHeld(Outbox out) {
+    if (held == null) {
+      return;
+    }
+    ActorStream s = stream;
+    PushTaskRequest built = held.build();
+    dropHeld();
+    if (s != null) {
       out.add(() -> s.send(built));
     }
+  }
+
+  /** Forgets the held calls: the stream they were numbered for is gone, and they are in {@code inflight}. */
+  @GuardedBy("this")
+  private void dropHeld() {
+    held = null;
+    heldCount = 0;
   }
 
   @GuardedBy("this")
@@ -259,11 +286,14 @@ final class ActorQueue {
 
   private void results(List<TaskResult> results) {
     List<PendingTask> done = new ArrayList<>(results.size());
+    Outbox out = new Outbox();
     synchronized (this) {
       for (TaskResult r : results) {
         done.add(inflight.remove(r.getTaskId()));
       }
+      sendHeld(out); // what was held for this reply goes now, in one message
     }
+    out.run();
     for (int i = 0; i < done.size(); i++) {
       PendingTask t = done.get(i);
       if (t == null) {
@@ -282,6 +312,7 @@ final class ActorQueue {
         return;
       }
       stream = null;
+      dropHeld();
       if (inflight.isEmpty() && queued.isEmpty()) {
         return;
       }
@@ -408,6 +439,7 @@ final class ActorQueue {
   private void closeStream(Outbox out) {
     ActorStream s = stream;
     stream = null;
+    dropHeld();
     if (s != null) {
       out.add(s::close);
     }

@@ -35,6 +35,15 @@ final class LeasedWorker {
   long lastActiveNanos;
   @GuardedBy("NormalTaskSubmitter.this")
   boolean closed;
+  /**
+   * Tasks given to this worker while it still had unanswered ones on the wire: they go out in
+   * one message with the next reply's flush (or sooner, before a cancel), not one message each.
+   * Null when there are none.
+   */
+  @GuardedBy("NormalTaskSubmitter.this")
+  private PushTaskRequest.Builder held;
+  @GuardedBy("NormalTaskSubmitter.this")
+  private int heldCount;
   /** Decided, not yet written; added to under the submitter's monitor, so in the order decided. */
   private final ConcurrentLinkedQueue<PushTaskRequest> outgoing = new ConcurrentLinkedQueue<>();
   private final Object writeLock = new Object();
@@ -58,6 +67,46 @@ final class LeasedWorker {
   @GuardedBy("NormalTaskSubmitter.this")
   void queue(PushTaskRequest message) {
     outgoing.add(message);
+  }
+
+  /**
+   * Gives {@code spec} to this worker (it is in {@link #inflight} already). With nothing of this
+   * lease on the wire it goes out at once, so a lone task waits for nothing; otherwise it is held
+   * until the next reply ({@link #releaseHeld}), which batches the tasks submitted meanwhile into
+   * one message: the worker is busy until then anyway. {@link #sendIfIdle} decides which.
+   */
+  @GuardedBy("NormalTaskSubmitter.this")
+  void give(io.jray.proto.TaskSpec spec) {
+    if (held == null) {
+      held = PushTaskRequest.newBuilder().setLeaseId(leaseId);
+    }
+    held.addTasks(spec);
+    heldCount++;
+  }
+
+  /** Queues the held tasks if nothing of this lease is on the wire; true if it queued a message. */
+  @GuardedBy("NormalTaskSubmitter.this")
+  boolean sendIfIdle() {
+    return inflight.size() <= heldCount && releaseHeld(); // <=: a held task that left inflight must not stall the rest
+  }
+
+  /** Queues the held tasks, if any, as one message; true if it did. */
+  @GuardedBy("NormalTaskSubmitter.this")
+  boolean releaseHeld() {
+    if (held == null) {
+      return false;
+    }
+    outgoing.add(held.build());
+    held = null;
+    heldCount = 0;
+    return true;
+  }
+
+  /** Forgets held tasks (the lease ended: they are taken from {@link #inflight} with the others). */
+  @GuardedBy("NormalTaskSubmitter.this")
+  void dropHeld() {
+    held = null;
+    heldCount = 0;
   }
 
   /**

@@ -158,6 +158,7 @@ final class NormalTaskSubmitter implements TaskSubmitter {
    */
   @GuardedBy("this")
   private void tellWorker(LeasedWorker w, PendingTask t, boolean force, boolean recursive, Outbox out) {
+    w.releaseHeld(); // the task may be among them: the cancel must follow it on the stream
     w.queue(PushTaskRequest.newBuilder().setLeaseId(w.leaseId).addCancels(CancelPushedTask.newBuilder()
         .setTaskId(t.taskId).setForce(force).setRecursive(recursive)).build());
     out.add(w::flush);
@@ -226,22 +227,21 @@ final class NormalTaskSubmitter implements TaskSubmitter {
       if (w.closed || w.inflight.size() >= cap) {
         continue;
       }
-      PushTaskRequest.Builder batch = null;
+      boolean given = false;
       while (w.inflight.size() < cap && !q.ready.isEmpty()) {
         PendingTask t = q.ready.poll();
         if (!tasks.running(t, w.worker)) {
           continue; // cancelled a moment ago (its canceller is about to look here): it never goes out
         }
-        if (batch == null) {
-          batch = PushTaskRequest.newBuilder().setLeaseId(w.leaseId);
-        }
         w.inflight.put(t.taskId, t);
-        batch.addTasks(t.specForAttempt());
+        w.give(t.specForAttempt());
+        given = true;
       }
-      if (batch != null) {
+      if (given) {
         w.lastActiveNanos = System.nanoTime();
-        w.queue(batch.build());
-        out.add(w::flush);
+        if (w.sendIfIdle()) {
+          out.add(w::flush);
+        }
       }
     }
   }
@@ -446,6 +446,10 @@ final class NormalTaskSubmitter implements TaskSubmitter {
         unstarted = endLease(w);
       }
       pump(w.queue, out);
+      // what was held for this reply goes now, in one message
+      if (!w.closed && w.releaseHeld()) {
+        out.add(w::flush);
+      }
     }
     out.run();
     List<PendingTask> retry = null;
@@ -527,6 +531,7 @@ final class NormalTaskSubmitter implements TaskSubmitter {
     w.queue.leases.remove(w);
     List<PendingTask> inflight = new ArrayList<>(w.inflight.values());
     w.inflight.clear();
+    w.dropHeld();
     return inflight;
   }
 
@@ -571,6 +576,7 @@ final class NormalTaskSubmitter implements TaskSubmitter {
       out.add(() -> tasks.fail(t, RemoteErrors.of(type, message, t.functionName)));
     }
     w.inflight.clear();
+    w.dropHeld();
   }
 
   /**
@@ -593,6 +599,7 @@ final class NormalTaskSubmitter implements TaskSubmitter {
                 + t.functionName + " ran there", t.functionName)));
           }
           w.inflight.clear();
+          w.dropHeld();
           w.closed = true;
         }
         q.leases.clear();
