@@ -1,5 +1,7 @@
 package io.jray.cli;
 
+import io.jray.autoscaler.AutoscalingConfig;
+import io.jray.autoscaler.AutoscalingConfigFile;
 import io.jray.common.config.JRayConfig;
 import io.jray.common.grpc.AuthToken;
 import io.jray.common.grpc.TlsConfig;
@@ -68,8 +70,15 @@ final class StartCommand implements Callable<Integer> {
       + " processes (for containers); exits non-zero if one of them dies")
   boolean block;
 
+  @Option(names = "--autoscaling-config", paramLabel = "FILE", description = "with --head: run the autoscaler"
+      + " beside GCS, launching and stopping worker nodes as this cluster file says (see deploy/autoscaler-local.yaml)")
+  Path autoscalingConfig;
+
   @Mixin
   TlsOptions tlsOptions = new TlsOptions();
+
+  /** The session file that names the cluster file a head's autoscaler runs with ({@code jray down} finds it by it). */
+  static final String AUTOSCALING_CONFIG_FILE = "autoscaling-config";
 
   private static String dashboardUrl(String gcsAddress, SessionDir session) {
     try (io.jray.common.gcs.GcsClient gcs = new io.jray.common.gcs.GcsClient(gcsAddress, session.token())) {
@@ -96,6 +105,11 @@ final class StartCommand implements Callable<Integer> {
     if (dashboardPort != null && (dashboardPort < 0 || dashboardPort > 65535)) {
       throw new IllegalArgumentException("--dashboard-port must be 0..65535, got " + dashboardPort);
     }
+    if (autoscalingConfig != null && !head) {
+      throw new IllegalArgumentException("--autoscaling-config is for --head only: the autoscaler runs beside GCS");
+    }
+    // a bad cluster file starts nothing
+    AutoscalingConfig autoscaling = autoscalingConfig == null ? null : AutoscalingConfigFile.read(autoscalingConfig);
     if (gcsStorageDir != null && !head) {
       throw new IllegalArgumentException("--gcs-storage-dir is for --head only: the GCS runs on the head node");
     }
@@ -127,6 +141,17 @@ final class StartCommand implements Callable<Integer> {
         gcs.process().destroy();
         throw e;
       }
+      ClusterLauncher.Started autoscaler = null;
+      if (autoscaling != null) {
+        try {
+          session.write(AUTOSCALING_CONFIG_FILE, autoscaling.file().toString());
+          autoscaler = ClusterLauncher.startAutoscaler(session, gcsAddress, autoscaling.file());
+        } catch (RuntimeException e) {
+          raylet.process().destroy();
+          gcs.process().destroy();
+          throw e;
+        }
+      }
       System.out.println("JRay head node started.");
       System.out.println("  GCS address:       " + gcsAddress + " (pid " + gcs.ready().get("pid") + ", restarted by"
           + " its supervisor, pid " + gcs.pid() + ", if it dies)");
@@ -137,6 +162,11 @@ final class StartCommand implements Callable<Integer> {
       System.out.println("  transport:         " + tls);
       System.out.println("  dashboard:         " + dashboardUrl(gcsAddress, session) + " (open it once as"
           + " /?token=TOKEN, the token in " + session.path().resolve("token") + ")");
+      if (autoscaler != null) {
+        System.out.println("  autoscaler:        pid " + autoscaler.pid() + ", " + autoscaling.provider().type()
+            + " provider, node types " + String.join(", ", autoscaling.nodeTypes().keySet()) + " from "
+            + autoscaling.file() + " (decisions in jray status and logs/autoscaler.log)");
+      }
       System.out.println("  session directory: " + session.path() + "  (logs in " + session.logs() + ")");
       System.out.println();
       System.out.println("Connect a driver on this machine:  JRay.init()  (finds this cluster through "
@@ -147,8 +177,12 @@ final class StartCommand implements Callable<Integer> {
       System.out.println("Status:       bin/jray status        Stop: bin/jray stop");
       if (block) {
         // raylet first (its workers follow), then the supervisor, which stops GCS for good
-        return new ForegroundNode(java.util.List.of(raylet.process().toHandle(), gcs.process().toHandle()))
-            .blockUntilStopped();
+        java.util.List<ProcessHandle> stopOrder = new java.util.ArrayList<>();
+        if (autoscaler != null) {
+          stopOrder.add(autoscaler.process().toHandle()); // before it could replace the nodes going away
+        }
+        stopOrder.addAll(java.util.List.of(raylet.process().toHandle(), gcs.process().toHandle()));
+        return new ForegroundNode(stopOrder).blockUntilStopped();
       }
       return 0;
     }

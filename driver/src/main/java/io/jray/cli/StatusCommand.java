@@ -41,6 +41,7 @@ final class StatusCommand implements Callable<Integer> {
       List<JobInfo> jobs;
       List<ActorInfo> actors;
       GcsInfo info;
+      java.util.Optional<com.google.protobuf.ByteString> autoscaler;
       try {
         // a look, not a wait: one attempt, and a stopped cluster is reported at once as before
         GcsClient gcs = client.withReconnectTimeout(Duration.ZERO);
@@ -48,6 +49,7 @@ final class StatusCommand implements Callable<Integer> {
         nodes = gcs.allNodes();
         jobs = gcs.allJobs();
         actors = gcs.allActors(null);
+        autoscaler = gcs.kvGet(io.jray.autoscaler.Autoscaler.STATUS_KEY);
       } catch (GcsUnavailableException e) {
         throw e.lastStatus().asRuntimeException();
       }
@@ -127,6 +129,13 @@ final class StatusCommand implements Callable<Integer> {
           System.out.println("  actor " + ProtoIds.actorId(a.getActorId()) + "  " + a.getState() + "  "
               + a.getClassName() + (a.getName().isEmpty() ? "" : " '" + a.getName() + "'")
               + (a.getPendingReason().isEmpty() ? "" : "  pending: " + a.getPendingReason()));
+        }
+      }
+      if (autoscaler.isPresent()) {
+        try {
+          AutoscalerStatusView.print(io.jray.proto.AutoscalerStatus.parseFrom(autoscaler.get()), System.out);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          System.out.println("Autoscaler: its status in GCS cannot be read (" + e.getMessage() + ")");
         }
       }
     }

@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Stops exactly the processes {@code jray start} launched, by the pids recorded in the session
- * directories: raylets first (they stop their workers), then GCS supervisors (each stops its GCS
- * for good), then GCS; SIGKILL after a grace period.
+ * directories: autoscalers first, raylets (they stop their workers), then GCS supervisors (each
+ * stops its GCS for good), then GCS; SIGKILL after a grace period.
  */
 @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop the JRay processes started on this machine (by pid).")
 final class StopCommand implements Callable<Integer> {
@@ -28,33 +28,43 @@ final class StopCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     Path root = Path.of(JRayConfig.get(JRayConfig.SESSION_ROOT));
-    List<ProcessHandle> raylets = new ArrayList<>();
-    List<ProcessHandle> others = new ArrayList<>();
+    List<ProcessHandle> all = new ArrayList<>();
     if (Files.isDirectory(root)) {
       try (Stream<Path> dirs = Files.list(root)) {
         for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith("session_2")).toList()) {
-          for (ProcessHandle h : PidFiles.live(SessionDir.open(d))) {
-            (PidFiles.commandLine(h).contains("io.jray.raylet.") ? raylets : others).add(h);
-          }
+          all.addAll(PidFiles.live(SessionDir.open(d)));
         }
       }
     }
-    if (raylets.isEmpty() && others.isEmpty()) {
+    if (all.isEmpty()) {
       System.out.println("No JRay processes to stop.");
       return 0;
     }
-    // raylets first (they stop their workers), then whatever is left, then the supervisors (before a
-    // GCS they would restart), GCS last
-    List<ProcessHandle> gcs = new ArrayList<>(others.stream().filter(h -> PidFiles.commandLine(h)
-        .contains("io.jray.gcs.")).toList());
-    others.removeAll(gcs);
-    List<ProcessHandle> supervisors = gcs.stream().filter(h -> PidFiles.commandLine(h)
-        .contains("io.jray.gcs.GcsSupervisorMain")).toList();
-    gcs.removeAll(supervisors);
-    int stopped = stop(raylets) + stop(others) + stop(supervisors) + stop(gcs.stream().filter(ProcessHandle::isAlive)
-        .toList());
-    System.out.println("Stopped " + stopped + " JRay process(es).");
+    System.out.println("Stopped " + stopInOrder(all, grace) + " JRay process(es).");
     return 0;
+  }
+
+  /**
+   * Stops these JRay processes in an order that keeps anything from coming back: autoscalers
+   * first (they would launch nodes anew), raylets (they stop their workers), then whatever is left,
+   * then the supervisors (before a GCS they would restart), GCS last. Returns how many.
+   */
+  static int stopInOrder(List<ProcessHandle> all, int grace) {
+    List<ProcessHandle> autoscalers = new ArrayList<>();
+    List<ProcessHandle> raylets = new ArrayList<>();
+    List<ProcessHandle> others = new ArrayList<>();
+    List<ProcessHandle> supervisors = new ArrayList<>();
+    List<ProcessHandle> gcs = new ArrayList<>();
+    for (ProcessHandle h : all) {
+      String cmd = PidFiles.commandLine(h);
+      (cmd.contains("io.jray.autoscaler.") ? autoscalers : cmd.contains("io.jray.raylet.") ? raylets
+          : cmd.contains("io.jray.gcs.GcsSupervisorMain") ? supervisors : cmd.contains("io.jray.gcs.") ? gcs
+          : others).add(h);
+    }
+    StopCommand s = new StopCommand();
+    s.grace = grace;
+    return s.stop(autoscalers) + s.stop(raylets) + s.stop(others) + s.stop(supervisors)
+        + s.stop(gcs.stream().filter(ProcessHandle::isAlive).toList());
   }
 
   private int stop(List<ProcessHandle> hs) {

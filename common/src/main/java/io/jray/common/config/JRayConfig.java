@@ -137,6 +137,12 @@ public final class JRayConfig {
   public static final Key DASHBOARD_HOST = key("dashboard.host", "0.0.0.0",
       "address GCS's HTTP server listens on (127.0.0.1: this machine only)");
 
+  // ---- autoscaler (issue 14)
+  public static final Key AUTOSCALER_UPDATE_INTERVAL_MS = key("autoscaler.update-interval-ms", "5000",
+      "how often the autoscaler looks at the demand and decides launches and terminations (Ray: 5 s)");
+  public static final Key AUTOSCALER_LAUNCH_TIMEOUT_MS = key("autoscaler.launch-timeout-ms", "300000",
+      "a node the autoscaler launched that has not registered with GCS after this long is terminated");
+
   private static Key key(String name, String def, String meaning) {
     Key k = new Key(name, def, meaning);
     KEYS.put(name, k);

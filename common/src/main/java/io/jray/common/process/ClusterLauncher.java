@@ -22,6 +22,8 @@ public final class ClusterLauncher {
   public static final String GCS_MAIN = "io.jray.gcs.GcsServerMain";
   public static final String RAYLET_MAIN = "io.jray.raylet.RayletMain";
   public static final String GCS_SUPERVISOR_MAIN = "io.jray.gcs.GcsSupervisorMain";
+  /** In the driver module (it needs YAML and the providers); started by name like the others. */
+  public static final String AUTOSCALER_MAIN = "io.jray.autoscaler.AutoscalerMain";
   /**
    * GCS's JVM: its tables are small, and a serial collector keeps its pauses short on a shared
    * head. The task event store is a FIFO of up to 100,000 tasks that lives about a second under
@@ -82,6 +84,17 @@ public final class ClusterLauncher {
         ready);
     session.writeGcsAddress("127.0.0.1:" + s.port());
     return s;
+  }
+
+  /**
+   * The head's autoscaler process for the cluster file {@code config}, beside GCS at
+   * {@code gcsAddress}. It launches and stops worker nodes of the same session.
+   */
+  public static Started startAutoscaler(SessionDir session, String gcsAddress, Path config) {
+    Path ready = session.path().resolve("ready").resolve("autoscaler");
+    List<String> args = List.of("--config", config.toAbsolutePath().toString(), "--gcs-address", gcsAddress,
+        "--session-dir", session.path().toString(), "--ready-file", ready.toString());
+    return launch(session, "autoscaler", AUTOSCALER_MAIN, List.of("-Xmx256m", "-XX:+UseSerialGC"), args, ready);
   }
 
   public static Started startRaylet(SessionDir session, String name, String gcsAddress, NodeOptions node,
