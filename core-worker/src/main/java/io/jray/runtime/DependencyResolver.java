@@ -186,10 +186,8 @@ final class DependencyResolver {
       }
     }
     TaskSpec built = spec.build();
-    if (built.getActorId().isEmpty()) {
-      // actor calls are not re-executed from lineage: the actor's state moved on since
-      table.setLineage(t.returnId, new Lineage(built, storedArgs == null ? List.of() : storedArgs, t.functionName));
-    }
+    // its lineage is kept once its result turns out stored (TaskManager.onResult): only store
+    // copies can be lost, and most results are small enough to come inline
     t.resolved(built, storedArgs);
     if (tasks.submitted(t)) { // else cancelled meanwhile
       submit.accept(t);

@@ -134,7 +134,7 @@ final class OwnershipTable {
     this.lineageBudget = lineageBudget;
   }
 
-  /** Keeps how a pending object is made (until it turns out inline, or past the budget). */
+  /** Keeps how a stored object was made, so it can be made again if lost (until past the budget). */
   void setLineage(ObjectId id, Lineage l) {
     Entry e = objects.get(id);
     if (e == null) {
@@ -449,7 +449,7 @@ final class OwnershipTable {
       onFree.freed(id, v, java.util.Set.of());
       return;
     }
-    if (!v.isStored()) {
+    if (!v.isStored() && e.lineage != null) {
       dropLineage(e); // only store copies can be lost while this owner lives
     }
     Object now = e.value;

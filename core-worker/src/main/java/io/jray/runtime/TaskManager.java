@@ -190,6 +190,12 @@ final class TaskManager {
       }
       table.hold(t.returnId, held);
     }
+    if (r.hasStored() && !t.actorCall) {
+      // a store copy can be lost, and is then made again from this; an inline value cannot be
+      // (actor calls are never re-executed from lineage: the actor's state moved on since)
+      table.setLineage(t.returnId, new Lineage(t.spec, t.storedArgs == null ? List.of() : t.storedArgs,
+          t.functionName));
+    }
     table.complete(t.returnId, r.hasStored() ? ObjectValue.inStore(r.getStored())
         : ObjectValue.of(r.getValue().toByteArray()));
     return false;
