@@ -78,7 +78,14 @@ if [ "$FORCE" = 0 ] && [ "$HAVE" = "$DIST" ]; then
   say "$IMAGE is up to date (distribution $DIST)"
 else
   say "building $IMAGE on $BASE_IMAGE"
+  OLD=$(docker image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)
+  # the legacy builder's deprecation notice is noise here: the image needs no BuildKit feature
   docker build -q -f "$ROOT/docker/Dockerfile" --build-arg BASE_IMAGE="$BASE_IMAGE" --label io.jray.dist="$DIST" \
-    -t "$IMAGE" -t jray/jray:latest "$ROOT" >/dev/null
+    -t "$IMAGE" -t jray/jray:latest "$ROOT" 2> >(grep -v -e 'legacy builder is deprecated' -e 'buildx component' \
+    -e 'docs.docker.com/go/buildx' -e '^ *$' >&2) >/dev/null
+  # the image this one replaces, now untagged, unless a container still uses it
+  if [ -n "$OLD" ] && [ "$OLD" != "$(docker image inspect -f '{{.Id}}' "$IMAGE")" ]; then
+    docker rmi "$OLD" >/dev/null 2>&1 || true
+  fi
   say "built $IMAGE (distribution $DIST)"
 fi
