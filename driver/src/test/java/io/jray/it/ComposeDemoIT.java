@@ -24,7 +24,9 @@ class ComposeDemoIT {
     String project = "jray-it-demo-" + UUID.randomUUID().toString().substring(0, 8);
     Path log = DockerImage.ROOT.resolve("driver/target/docker-it/" + project + ".log");
     Files.createDirectories(log.getParent());
-    ProcessBuilder pb = new ProcessBuilder(DockerImage.ROOT.resolve("docker/demo.sh").toString())
+    // 120 tasks, twice the default: in the runs so far the first worker leased took 50 of 60
+    // tasks and another node as few as 1; a longer job leaves the other nodes' workers more to do
+    ProcessBuilder pb = new ProcessBuilder(DockerImage.ROOT.resolve("docker/demo.sh").toString(), "120", "200000")
         .directory(DockerImage.ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("JRAY_DEMO_PROJECT", project);
     pb.environment().remove("JRAY_AUTH_TOKEN");
@@ -36,7 +38,7 @@ class ComposeDemoIT {
     }
     String out = Files.readString(log);
     assertThat(p.exitValue()).as("docker/demo.sh exit code; output:%n%s", out).isZero();
-    assertThat(out).containsPattern("pi ~= 3\\.1\\d* \\(error 0\\.0").contains("60 tasks ran on 3 nodes");
+    assertThat(out).containsPattern("pi ~= 3\\.1\\d* \\(error 0\\.0").contains("120 tasks ran on 3 nodes");
     for (List<String> what : List.of(List.of("ps", "-a"), List.of("network", "ls"), List.of("volume", "ls"))) {
       List<String> cmd = new java.util.ArrayList<>(List.of("docker"));
       cmd.addAll(what);

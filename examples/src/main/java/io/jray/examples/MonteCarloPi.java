@@ -66,18 +66,26 @@ public final class MonteCarloPi {
     }
     long inside = 0;
     long total = 0;
-    Map<Long, Integer> byWorker = new TreeMap<>();
+    List<Sample> samples = JRay.get(refs, Progress.bar("samples"));
     Map<String, Integer> byNode = new TreeMap<>();
-    for (Sample s : JRay.get(refs, Progress.bar("samples"))) {
+    for (Sample s : samples) {
       inside += s.inside();
       total += s.total();
-      byWorker.merge(s.workerPid(), 1, Integer::sum);
       byNode.merge(s.nodeId(), 1, Integer::sum);
+    }
+    // pids repeat across machines (containers start theirs at 1): on several nodes a worker is
+    // named by its node's id prefix and its pid
+    Map<String, Integer> byWorker = new TreeMap<>();
+    for (Sample s : samples) {
+      String worker = byNode.size() == 1 ? Long.toString(s.workerPid())
+          : s.nodeId().substring(0, 8) + ":" + s.workerPid();
+      byWorker.merge(worker, 1, Integer::sum);
     }
     double pi = 4.0 * inside / total;
     System.out.printf("pi ~= %.6f (error %.6f) from %,d samples in %d tasks, %.2f s%n", pi, Math.abs(pi - Math.PI),
         total, tasks, (System.nanoTime() - start) / 1e9);
-    System.out.println(tasks + " tasks ran on " + byWorker.size() + " worker processes (pid=tasks): " + byWorker);
+    System.out.println(tasks + " tasks ran on " + byWorker.size() + " worker processes ("
+        + (byNode.size() == 1 ? "pid" : "node:pid") + "=tasks): " + byWorker);
     System.out.println(tasks + " tasks ran on " + byNode.size() + " nodes (node id=tasks): " + byNode);
   }
 }
