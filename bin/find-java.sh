@@ -1,5 +1,7 @@
 # Sourced by mvnw, bin/jray and .ci/run: sets JAVA_HOME to a JDK >= 25.
 # Order: JAVA_HOME, then the java on PATH, then /usr/lib/jvm/*. Exits with a clear message when none fits.
+# With JRAY_RUNTIME_ONLY=1 (bin/jray, which builds through mvnw and so never compiles itself) a
+# runtime without javac is enough, such as the jlinked JRE of the Docker image.
 jray_java_major() {
   # prints the major version of the java binary $1 (e.g. 25), or nothing
   "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1
@@ -17,7 +19,8 @@ $(find /usr/lib/jvm -mindepth 1 -maxdepth 1 2>/dev/null | sort -r)"
   local IFS='
 '
   for cand in $candidates; do
-    [ -x "$cand/bin/java" ] && [ -x "$cand/bin/javac" ] || continue
+    [ -x "$cand/bin/java" ] || continue
+    [ "${JRAY_RUNTIME_ONLY:-0}" = 1 ] || [ -x "$cand/bin/javac" ] || continue
     v=$(jray_java_major "$cand/bin/java")
     if [ -n "$v" ] && [ "$v" -ge "$min" ]; then
       export JAVA_HOME="$cand"

@@ -12,7 +12,8 @@ import picocli.CommandLine.Parameters;
 /**
  * Runs a driver program against a cluster: {@code jray submit --address H:P -- java -cp app.jar Main}.
  * Adds JRay's jars to the program's class path and tells it the address and token; the program's
- * {@code JRay.init()} then joins that cluster.
+ * {@code JRay.init()} then joins that cluster. In a container, it also tells the program the
+ * container's address (unless {@code JRAY_NODE_IP_ADDRESS} is set) for other nodes to call it back at.
  */
 @Command(name = "submit", mixinStandardHelpOptions = true, description = "Run a driver program against a cluster (java command after --).")
 final class SubmitCommand implements Callable<Integer> {
@@ -30,6 +31,11 @@ final class SubmitCommand implements Callable<Integer> {
     pb.environment().put("JRAY_ADDRESS", t.address());
     pb.environment().put("JRAY_AUTH_TOKEN", t.token());
     pb.environment().putAll(TlsConfig.fromConfig().environment());
+    if (System.getenv("JRAY_NODE_IP_ADDRESS") == null && System.getProperty("jray.node-ip-address") == null) {
+      // in a container 127.0.0.1 is the driver's alone: workers on other nodes must call it back
+      // at the container's address, as a node started there with --block announces
+      pb.environment().put("JRAY_NODE_IP_ADDRESS", ContainerAddress.defaultFor());
+    }
     System.err.println("jray submit: running " + String.join(" ", command) + " against " + t.address());
     return pb.start().waitFor();
   }
