@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
 final class NormalTaskSubmitter implements TaskSubmitter {
   private static final Logger LOG = LoggerFactory.getLogger(NormalTaskSubmitter.class);
   private static final int MAX_PENDING_LEASES = 10;
+  /** How long lease requests still out are expected to be granted after the last grant or request. */
+  private static final long LEASES_EXPECTED_NANOS = 1_000_000_000L;
   /**
    * How long a worker told to exit for a forced cancel has to do so before the lease is returned
    * as failed, which makes its raylet stop it: a worker too stuck to read the cancel still goes.
@@ -212,13 +214,20 @@ final class NormalTaskSubmitter implements TaskSubmitter {
       // The raylet counts each queued request as 1 + its backlog, so the tasks no request of
       // this class stands for ride on one of them: the first of this round.
       long backlog = Math.max(0, q.ready.size() - idle - q.pendingLeaseRequests - toRequest);
+      q.leaseActivityNanos = System.nanoTime();
       for (int i = 0; i < toRequest; i++) {
         q.pendingLeaseRequests++;
         long b = i == 0 ? backlog : 0;
         out.add(() -> askRaylet(q, raylet, false, b));
       }
     }
-    int workers = q.leases.size() + q.pendingLeaseRequests;
+    // Lease requests still out count as workers about to come, so tasks wait for them rather
+    // than queue behind busy ones; but not once nothing was granted or asked for in a while
+    // (longer than a worker JVM takes to start): the cluster is full, they wait for resources,
+    // and the leases held get the tasks in deep batches (on a full node, counting them cut each
+    // lease to a few tasks per message).
+    boolean grantsLikely = System.nanoTime() - q.leaseActivityNanos < LEASES_EXPECTED_NANOS;
+    int workers = q.leases.size() + (grantsLikely ? q.pendingLeaseRequests : 0);
     int cap = Math.max(1, Math.min(depth, (q.ready.size() + q.inflight() + workers - 1) / Math.max(1, workers)));
     for (LeasedWorker w : q.leases) {
       if (q.ready.isEmpty()) {
@@ -380,6 +389,7 @@ final class NormalTaskSubmitter implements TaskSubmitter {
     LeasedWorker w = new LeasedWorker(u.getGrant().getLeaseId(), u.getGrant().getWorker(), grantedBy, q);
     synchronized (this) {
       q.pendingLeaseRequests--;
+      q.leaseActivityNanos = System.nanoTime();
       if (shutdown || q.ready.isEmpty()) {
         w.closed = true; // shut down, or the work went elsewhere meanwhile
       }

@@ -23,6 +23,9 @@ final class SchedulingQueue {
   final List<LeasedWorker> leases = new ArrayList<>();
   @GuardedBy("NormalTaskSubmitter.this")
   int pendingLeaseRequests;
+  /** When a lease was last asked for or granted ({@code System.nanoTime}). */
+  @GuardedBy("NormalTaskSubmitter.this")
+  long leaseActivityNanos;
   @GuardedBy("NormalTaskSubmitter.this")
   boolean infeasibleWarned;
   @GuardedBy("NormalTaskSubmitter.this")
