@@ -22,6 +22,7 @@ import io.jray.proto.PushTaskRequest;
 import io.jray.proto.RequestWorkerLeaseRequest;
 import io.jray.proto.ReturnWorkerReply;
 import io.jray.proto.ReturnWorkerRequest;
+import io.jray.proto.SchedulingStrategySpec;
 import io.jray.proto.TaskResult;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -228,7 +229,10 @@ final class NormalTaskSubmitter implements TaskSubmitter {
     // lease to a few tasks per message).
     boolean grantsLikely = System.nanoTime() - q.leaseActivityNanos < LEASES_EXPECTED_NANOS;
     int workers = q.leases.size() + (grantsLikely ? q.pendingLeaseRequests : 0);
-    int cap = Math.max(1, Math.min(depth, (q.ready.size() + q.inflight() + workers - 1) / Math.max(1, workers)));
+    // SPREAD tasks never pipeline: each waits for a lease of its own, which the raylets spread
+    // over the nodes; pipelining put most of them behind the first lease granted
+    int cap = q.key.strategy().getKind() == SchedulingStrategySpec.Kind.SPREAD ? 1
+        : Math.max(1, Math.min(depth, (q.ready.size() + q.inflight() + workers - 1) / Math.max(1, workers)));
     for (LeasedWorker w : q.leases) {
       if (q.ready.isEmpty()) {
         break;

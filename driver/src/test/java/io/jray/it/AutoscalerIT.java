@@ -14,8 +14,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -24,37 +26,39 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The autoscaler with the local provider, through the real CLI ({@code jray up}, {@code status},
- * {@code down}, each its own JVM): demand for a resource no node has brings up a node of the type
- * that offers it, the tasks finish there, and once the node is idle past the timeout it is stopped
- * (its raylet gone, GCS has it DEAD) while the head stays. One test, so the cluster starts once.
+ * {@code down}, each its own JVM), the issue's scenario: a head with 0 CPUs and a worker type of 2
+ * CPUs (at most 3): 12 one-second tasks bring up at least 2 nodes and all finish; once the nodes
+ * are idle past the timeout only the head remains, their raylet processes gone. Demand no node type
+ * can hold launches nothing and is reported. One test, so the cluster starts once. Prints the time
+ * from demand to each new node's first task ({@code AUTOSCALER-FIGURE:}).
  */
 class AutoscalerIT {
   private static final String CONFIG = """
       clusterName: autoscaler-it
       provider: local
       idleTimeoutSeconds: 4
-      head: {resources: {CPU: 1}}
+      head: {resources: {CPU: 0}}
       nodeTypes:
-        accel-worker:
-          resources: {CPU: 2, accel: 2}
+        cpu-worker:
+          resources: {CPU: 2}
           minWorkers: 0
-          maxWorkers: 2
+          maxWorkers: 3
       """;
 
   @Test
-  void launchesForInfeasibleDemandThenTerminatesTheIdleNode(@TempDir Path root) throws Exception {
+  void scalesUpForDemandThenDownToTheHead(@TempDir Path root) throws Exception {
     // the autoscaler decides every second here (5 s by default), so the test waits less
     Map<String, String> env = Map.of("JRAY_SESSION_ROOT", root.toString(), "JRAY_AUTOSCALER_UPDATE_INTERVAL_MS",
         "1000");
     Path bad = root.resolve("bad.yaml");
-    Files.writeString(bad, CONFIG.replace("minWorkers: 0", "minWorkers: 3"));
+    Files.writeString(bad, CONFIG.replace("minWorkers: 0", "minWorkers: 4"));
     CliRunner.Run refused = CliRunner.process(env, "up", bad.toString(), "--port", "0");
     assertThat(refused.exitCode()).as(refused.output()).isNotZero();
-    assertThat(refused.output()).contains(bad.toString()).contains("nodeTypes.accel-worker.minWorkers is 3")
+    assertThat(refused.output()).contains(bad.toString()).contains("nodeTypes.cpu-worker.minWorkers is 4")
         .contains("fix:").contains("Nothing was started");
     assertThat(liveSessionProcesses(root)).isEmpty();
 
-    List<Long> raylets = new java.util.ArrayList<>();
+    List<Long> raylets = new ArrayList<>();
     Path file = root.resolve("cluster.yaml");
     Files.writeString(file, CONFIG);
     CliRunner.Run up = CliRunner.process(env, "up", file.toString(), "--port", "0");
@@ -69,35 +73,48 @@ class AutoscalerIT {
       try (GcsClient gcs = new GcsClient(address, token)) {
         NodeInfo head = gcs.allNodes().getFirst();
         assertThat(head.getIsHead()).isTrue();
+        assertThat(head.getTotalResourcesMap().getOrDefault("CPU", 0.0)).isZero();
         String headHex = ProtoIds.nodeId(head.getNodeId()).hex();
         raylets.add(head.getPid());
 
         System.setProperty(JRayConfig.AUTH_TOKEN.propertyName(), token);
         JRay.init(address);
         try {
-          // no node offers accel: infeasible until the autoscaler launches an accel-worker (2 tasks fit one)
-          List<ObjectRef<String>> refs = List.of(
-              JRay.task(TestTasks::nodeAfter, 200L).setResource("accel", 1.0).remote(),
-              JRay.task(TestTasks::nodeAfter, 200L).setResource("accel", 1.0).remote());
+          // the head has no CPU: every task waits for a cpu-worker the autoscaler launches
+          long demandAt = System.currentTimeMillis();
+          List<ObjectRef<String>> refs = new ArrayList<>();
+          for (int i = 0; i < 12; i++) {
+            refs.add(JRay.task(TestTasks::nodeAndStart, 1000L).remote());
+          }
           List<String> ran = JRay.get(refs, Duration.ofSeconds(60));
-          assertThat(ran).doesNotContain(headHex);
-          String workerHex = ran.getFirst();
-          NodeInfo worker = gcs.allNodes().stream()
-              .filter(n -> ProtoIds.nodeId(n.getNodeId()).hex().equals(workerHex)).findFirst().orElseThrow();
-          assertThat(worker.getTotalResourcesMap()).containsEntry("accel", 2.0).containsEntry("CPU", 2.0);
-          long workerPid = worker.getPid();
-          raylets.add(workerPid);
+          assertThat(ran).hasSize(12);
+          Map<String, Long> firstTask = new TreeMap<>();
+          for (String r : ran) {
+            String[] parts = r.split(" ");
+            firstTask.merge(parts[0], Long.parseLong(parts[1]), Math::min);
+          }
+          assertThat(firstTask).doesNotContainKey(headHex);
+          assertThat(firstTask.size()).as("nodes that ran tasks: %s", firstTask.keySet()).isBetween(2, 3);
+          firstTask.values().stream().sorted().forEach(t -> System.out.println(
+              "AUTOSCALER-FIGURE: local provider: demand to a new node's first task " + (t - demandAt) + " ms"));
+
+          List<NodeInfo> workers = gcs.allNodes().stream().filter(n -> !n.getIsHead()).toList();
+          // never more than the type's maxWorkers, and every launched node is a cpu-worker
+          assertThat(workers).hasSizeBetween(2, 3)
+              .allSatisfy(n -> assertThat(n.getTotalResourcesMap()).containsEntry("CPU", 2.0));
+          workers.forEach(n -> raylets.add(n.getPid()));
 
           String during = CliRunner.process(env, "status").output();
-          assertThat(during).contains("Autoscaler status").contains("local provider")
-              .contains("accel-worker").contains("launch 1 x accel-worker")
-              .contains("demand {CPU: 1, accel: 1} x ").contains("registered");
+          assertThat(during).contains("Autoscaler status").contains("local provider").contains("cpu-worker")
+              .contains(" x cpu-worker").contains("demand {CPU: 1} x ").contains("registered");
 
-          // idle past the timeout: the node goes, its raylet process with it; the head stays
+          // idle past the timeout: the nodes go, their raylet processes with them; the head stays
           await().atMost(Duration.ofSeconds(40)).until(() -> gcs.allNodes().stream()
-              .anyMatch(n -> n.getNodeId().equals(worker.getNodeId()) && n.getState() == NodeInfo.State.DEAD));
-          await().atMost(Duration.ofSeconds(15)).until(() -> ProcessHandle.of(workerPid).map(h -> !h.isAlive())
-              .orElse(true));
+              .filter(n -> !n.getIsHead()).allMatch(n -> n.getState() == NodeInfo.State.DEAD));
+          for (NodeInfo w : workers) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> ProcessHandle.of(w.getPid()).map(h -> !h.isAlive())
+                .orElse(true));
+          }
           assertThat(gcs.allNodes().stream().filter(n -> n.getState() == NodeInfo.State.ALIVE)
               .map(n -> ProtoIds.nodeId(n.getNodeId()).hex())).containsExactly(headHex);
 
@@ -106,9 +123,11 @@ class AutoscalerIT {
           await().atMost(Duration.ofSeconds(20)).until(() -> CliRunner.process(env, "status").output()
               .contains("{CPU: 1, gpu: 1} x 1: 1 infeasible: no node type offers this shape"));
           String after = CliRunner.process(env, "status").output();
-          assertThat(after).contains("terminate node " + workerHex + " (accel-worker): idle")
-              .contains("Pending launches: none");
-          assertThat(after.lines().filter(l -> l.contains("launch 1 x accel-worker"))).hasSize(1);
+          for (NodeInfo w : workers) {
+            assertThat(after).contains("terminate node " + ProtoIds.nodeId(w.getNodeId()).hex() + " (cpu-worker): idle");
+          }
+          assertThat(after).contains("Pending launches: none");
+          assertThat(gcs.allNodes()).as("no node launched for the infeasible task").hasSize(1 + workers.size());
           assertThat(never).isNotNull();
         } finally {
           JRay.shutdown();

@@ -96,13 +96,14 @@ class MultiNodeIT {
   @Test
   void spreadPutsTasksRoundRobin() {
     List<ObjectRef<String>> refs = new ArrayList<>();
-    for (int i = 0; i < 30; i++) {
-      refs.add(JRay.task(TestTasks::nodeAfter, 1000L).setSchedulingStrategy(SchedulingStrategy.SPREAD).remote());
+    for (int i = 0; i < 60; i++) {
+      refs.add(JRay.task(TestTasks::nodeAfter, 300L).setSchedulingStrategy(SchedulingStrategy.SPREAD).remote());
     }
     Map<String, Integer> count = countByNode(refs);
     System.out.println("SPREAD placement: " + count);
     assertThat(count.keySet()).containsExactlyInAnyOrder(head, second, accelNode);
-    assertThat(count.values()).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(20));
+    // a fair share each: tasks once pipelined onto the first lease granted (about 50 of 60 on one worker)
+    assertThat(count.values()).allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(12));
   }
 
   @Test

@@ -103,6 +103,13 @@ public final class TestTasks {
     return JRay.runtimeContext().nodeId().hex();
   }
 
+  /** Which node ran this task and when it started (epoch ms), then a pause that keeps its CPU busy. */
+  public static String nodeAndStart(long sleepMs) throws InterruptedException {
+    long start = System.currentTimeMillis();
+    Thread.sleep(sleepMs);
+    return JRay.runtimeContext().nodeId().hex() + " " + start;
+  }
+
   /** CRC32 of a byte array, to check large objects byte-exact. */
   public static long crc(byte[] b) {
     java.util.zip.CRC32 c = new java.util.zip.CRC32();

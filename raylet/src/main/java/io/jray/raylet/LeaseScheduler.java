@@ -140,18 +140,39 @@ final class LeaseScheduler {
   /**
    * Sends queued requests that cannot run here now to nodes that can (as the cluster view sees
    * them), so work spreads once this node is busy and infeasible work goes to a node that joined.
-   * Requests that came here by spillback stay: they were sent here on purpose.
+   * Requests that came here by spillback cannot be sent on (they must be granted or rejected
+   * here): those that wait while another node has room now are rejected, so that their owners
+   * ask again and go there. Without it, every request spilled to the first node that joins (all
+   * of them, when that node was the only one that could run them) waits there while nodes that
+   * join later idle, which is what an autoscaled cluster looks like.
    */
   void rebalance() {
     assert loop.inLoop();
     java.util.Map<io.jray.api.NodeId, NodeView> view = null;
+    // what the requests ahead in the queues leave: while workers start, nothing is granted yet,
+    // and every request on its own would fit what is free
+    ResourceSet room = available.copy();
     for (ArrayDeque<Pending> q : queues.values()) {
       for (Pending p : q) {
-        if (p.gone() || p.request.grantOrReject() || p.resources.fitsIn(available)) {
+        if (p.gone()) {
+          continue;
+        }
+        if (p.resources.fitsIn(room)) {
+          room.subtract(p.resources);
           continue;
         }
         if (view == null) {
           view = view();
+        }
+        if (p.request.grantOrReject()) {
+          NodeView other = roomElsewhere(p.resources, view);
+          if (other != null) {
+            p.cancelled = true;
+            cluster.reserve(other.id(), p.resources); // the next one looks for room besides this
+            view = null;
+            p.out.rejected("node " + node.nodeId() + " is busy and node " + other.id() + " has room now");
+          }
+          continue;
         }
         SchedulingPolicy.Decision d = policy.decide(p.resources, p.request.strategy(), node.nodeId(), view);
         if (d instanceof SchedulingPolicy.Spill s) {
@@ -163,6 +184,16 @@ final class LeaseScheduler {
         }
       }
     }
+  }
+
+  /** Another alive node where {@code request} fits now, or null. */
+  private NodeView roomElsewhere(ResourceSet request, java.util.Map<io.jray.api.NodeId, NodeView> view) {
+    for (NodeView n : view.values()) {
+      if (n.alive() && !n.id().equals(node.nodeId()) && request.fitsIn(n.available())) {
+        return n;
+      }
+    }
+    return null;
   }
 
   /** Hands out every lease that fits now. Called after every change of resources or workers. */

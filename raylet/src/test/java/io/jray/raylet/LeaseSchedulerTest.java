@@ -265,13 +265,31 @@ class LeaseSchedulerTest {
     assertThat(there.spillback).isEqualTo(Address.newBuilder().setHost("10.0.0.2").setPort(7001)
         .setNodeId(ProtoIds.bytes(other)).build());
     assertThat(launches.size()).isEqualTo(1);
-    // a request that came by spillback is never sent on: it waits here
+    // a request that came by spillback is never sent on: it waits here while no other node has room
+    otherNode(4, 0);
     Replies followed = request("followed", new LeaseRequest(JOB_A, ResourceSet.of(Map.of("CPU", 1.0)), F,
         ProtoIds.bytes(WorkerId.random()), DEFAULT, true, 0));
     run(() -> scheduler.rebalance());
     assertThat(followed.ended()).isFalse();
     giveBack(here);
     assertThat(grants).containsExactly("here", "followed");
+  }
+
+  @Test
+  void aSpilledRequestWaitingHereIsRejectedWhenAnotherNodeHasRoom() {
+    node(1);
+    otherNode(4, 0);
+    Replies here = granted("here");
+    Replies followed = request("followed", new LeaseRequest(JOB_A, ResourceSet.of(Map.of("CPU", 1.0)), F,
+        ProtoIds.bytes(WorkerId.random()), DEFAULT, true, 0));
+    run(() -> scheduler.rebalance());
+    assertThat(followed.ended()).isFalse();
+    // the other node frees up (a node that joined later, say): its owner asks again and goes there
+    otherNode(4, 4);
+    run(() -> scheduler.rebalance());
+    assertThat(followed.rejected).contains("has room now");
+    giveBack(here);
+    assertThat(grants).containsExactly("here");
   }
 
   @Test
